@@ -1,0 +1,36 @@
+# Kommunen digital: survey analysis. `make help` lists the targets.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+KERNEL := kommunen-digital
+
+.DEFAULT_GOAL := help
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@echo "==> Creating $(VENV) and installing the project (first run only)"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m ipykernel install --user --name $(KERNEL) --display-name "Kommunen digital (.venv)" >/dev/null
+	touch $(STAMP)
+
+install: $(STAMP) ## Create or update .venv, install the project and register the Jupyter kernel
+
+briefing: $(STAMP) ## Run the pipeline on the bundled example: data/processed/ and reports/briefing.html
+	$(BIN)/python -m analysis run
+
+test: $(STAMP) ## Run all tests (unit, property, end-to-end, nbval re-execution of every notebook)
+	$(BIN)/python -m pytest
+
+example: $(STAMP) ## Regenerate the bundled simulated example export in data/raw/
+	$(BIN)/python -m analysis simulate --n 400 --seed 20260206 --out data/raw/example_limesurvey.csv
+
+clean: ## Remove generated outputs (data/processed, reports), keeping data/raw
+	rm -rf data/processed/* reports/*
+
+.PHONY: help install briefing test example clean

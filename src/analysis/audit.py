@@ -1,0 +1,57 @@
+"""The audit table: every dropped record and every changed value, with its rule and reason."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+COLUMNS = ["response_id", "column", "old_value", "new_value", "rule", "reason"]
+#: The column entry of an audit row that concerns a whole record.
+WHOLE_RECORD = "*"
+
+
+class Audit:
+    """Collects audit rows while the cleaning steps run."""
+
+    def __init__(self) -> None:
+        self._rows: list[dict] = []
+
+    def change(self, response_id, column: str, old, new, rule: str, reason: str) -> None:
+        self._rows.append(
+            {
+                "response_id": str(response_id),
+                "column": column,
+                "old_value": _text(old),
+                "new_value": _text(new),
+                "rule": rule,
+                "reason": reason,
+            }
+        )
+
+    def drop(self, records: pd.DataFrame, rule: str, reason: str) -> None:
+        """Log each record of `records` (must have `response_id`) as dropped."""
+        for rid in records["response_id"]:
+            self.change(rid, WHOLE_RECORD, "", "entfernt", rule, reason)
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame(self._rows, columns=COLUMNS).astype("string")
+
+
+def _text(value) -> str:
+    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+        return ""
+    return str(value)
+
+
+def summary(audit: pd.DataFrame) -> pd.DataFrame:
+    """Counts of audit rows by rule: dropped records and changed values."""
+    kind = audit["column"].eq(WHOLE_RECORD).map({True: "Datensätze entfernt", False: "Werte geändert"})
+    return (
+        audit.assign(Art=kind)
+        .groupby(["rule", "Art"], observed=True)
+        .size()
+        .rename("Anzahl")
+        .reset_index()
+        .rename(columns={"rule": "Regel"})
+        .sort_values(["Art", "Anzahl"], ascending=[True, False], kind="stable")
+        .reset_index(drop=True)
+    )

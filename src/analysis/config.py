@@ -1,0 +1,46 @@
+"""Every path of the project, built from its root; notebooks and code never hard-code paths."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: Project root: the folder holding pyproject.toml (overridable for installed copies).
+ROOT = Path(os.environ.get("ANALYSIS_ROOT", Path(__file__).resolve().parents[2]))
+
+DATA = ROOT / "data"
+RAW = DATA / "raw"
+PROCESSED = DATA / "processed"
+PERSONAL = DATA / "personal"  # contact e-mails and consent: never analysis data, never committed
+REFERENCE = DATA / "reference"
+NOTEBOOKS = ROOT / "notebooks"
+REPORTS = ROOT / "reports"
+
+#: The bundled simulated example export.
+EXAMPLE_RAW = RAW / "example_limesurvey.csv"
+#: Land x size-class composition of the official register (committed aggregate).
+REGISTER_MARGINS = REFERENCE / "register_margins_2024.csv"
+#: Where the official register lies beside the project when the shared folder is present.
+SHARED_REGISTER = ROOT.parent / "shared" / "reference" / "destatis" / "AuszugGV4QAktuell_2024.xlsx"
+
+#: Processed outputs of the cleaning step.
+RESPONSES_FILE = "responses.parquet"
+AUDIT_FILE = "audit.parquet"
+AUDIT_CSV = "audit.csv"
+CONTACTS_FILE = "contacts.csv"
+
+#: Notebooks the pipeline runs, in order; the last one is exported as the briefing.
+PIPELINE_NOTEBOOKS = ["01_clean.ipynb", "90_briefing.ipynb"]
+BRIEFING_HTML = "briefing.html"
+
+#: Subgroup results with fewer responding municipalities than this are suppressed.
+MIN_CELL_N = 3
+
+#: A complete response faster than this fraction of the median complete time is a speeder.
+SPEEDER_FRACTION_OF_MEDIAN = 0.3
+#: Question grids on which identical answers to every item mark a straight-liner.
+STRAIGHTLINING_GRIDS = ("E01", "F01")
+#: Words in a municipality name that mark a test response.
+TEST_NAME_WORDS = frozenset(
+    {"test", "testeingabe", "testkommune", "testgemeinde", "asdf", "dummy", "xxx", "qwertz", "loeschen"}
+)

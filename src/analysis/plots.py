@@ -1,0 +1,99 @@
+"""Briefing charts: data first, keyword-only options, an optional `ax`, the `ax` returned."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
+import pandas as pd  # noqa: E402
+import seaborn as sns  # noqa: E402
+
+from . import fmt  # noqa: E402
+
+#: Colour-blind-safe palette (Okabe-Ito order as in seaborn's "colorblind").
+PALETTE = sns.color_palette("colorblind")
+SUPPRESSED_TEXT = "< 3, unterdrückt"
+
+
+def setup() -> None:
+    """Deterministic, readable defaults for slides."""
+    plt.rcParams.update(
+        {
+            "figure.figsize": (9, 4.8),
+            "figure.dpi": 100,
+            "font.size": 12,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "axes.titlesize": 14,
+            "axes.titleweight": "bold",
+            "svg.hashsalt": "analysis",
+        }
+    )
+
+
+def _axes(ax):
+    if ax is None:
+        setup()
+        _, ax = plt.subplots()
+    return ax
+
+
+def count_bars(data: pd.DataFrame, *, label: str = "label", n: str = "n", ax=None, title: str = ""):
+    """Horizontal bars of counts; rows flagged `suppressed` show a notice instead of a bar."""
+    ax = _axes(ax)
+    data = data.iloc[::-1]
+    values = data[n].where(~data["suppressed"], 0)
+    bars = ax.barh(data[label].astype(str), values, color=PALETTE[0])
+    for bar, value, hidden in zip(bars, values, data["suppressed"]):
+        text = SUPPRESSED_TEXT if hidden else fmt.number(value)
+        ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(4, 0),
+                    textcoords="offset points", va="center", fontsize=10)  # fmt: skip
+    ax.set_xlabel("Anzahl Kommunen")
+    ax.set_title(title, loc="left")
+    ax.margins(x=0.15)
+    return ax
+
+
+def stacked_shares(data: pd.DataFrame, *, colors=None, ax=None, title: str = "", diverging_at: int | None = None):
+    """Horizontal 100 % bars: rows are items, columns answer categories (shares 0..1).
+
+    With `diverging_at`, the categories before that position extend to the left of zero
+    (a diverging Likert chart); otherwise bars are stacked from zero.
+    """
+    ax = _axes(ax)
+    data = data.iloc[::-1]
+    k = data.shape[1]
+    colors = colors or (sns.color_palette("RdBu_r", k) if diverging_at is not None else sns.color_palette("crest", k))
+    left = -data.iloc[:, :diverging_at].sum(axis=1) if diverging_at is not None else pd.Series(0.0, index=data.index)
+    for j, col in enumerate(data.columns):
+        widths = data[col]
+        ax.barh(data.index.astype(str), widths, left=left, color=colors[j], label=str(col), edgecolor="white")
+        for y, (w, x0) in enumerate(zip(widths, left)):
+            if w >= 0.08:
+                ax.text(x0 + w / 2, y, fmt.percent(w), ha="center", va="center", fontsize=9,
+                        color=_text_colour(colors[j]))  # fmt: skip
+        left = left + widths
+    if diverging_at is not None:
+        ax.axvline(0, color="black", linewidth=0.8)
+    ax.xaxis.set_major_formatter(fmt.PERCENT_AXIS_ABS if diverging_at is not None else fmt.PERCENT_AXIS)
+    ax.legend(ncols=min(k, 5), loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False, fontsize=10)
+    ax.set_title(title, loc="left")
+    return ax
+
+
+def _text_colour(background) -> str:
+    """Black or white, whichever contrasts more with the bar colour (WCAG relative luminance)."""
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(background))
+    return "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.179 else "white"
+
+
+def png(fig) -> bytes:
+    """The figure as PNG bytes, identical on every run."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+    return buf.getvalue()

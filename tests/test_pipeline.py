@@ -1,0 +1,53 @@
+"""The whole pipeline on the bundled example: notebooks run, the briefing says what it shows."""
+
+import re
+
+import pytest
+
+from analysis import config, files, pipeline
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("run")
+    before = files.sha256(config.EXAMPLE_RAW)
+    html = pipeline.run(config.EXAMPLE_RAW, root / "processed", root / "reports")
+    return root, html, before
+
+
+def test_briefing_is_written_and_says_the_data_are_simulated(run):
+    _, html, _ = run
+    text = html.read_text(encoding="utf-8")
+    assert "SIMULIERTE DATEN" in text
+    assert "simulierte Daten" in text  # every chart caption
+    assert "Was hemmt die Digitalisierung?" in text and "Digitale Angebote" in text
+    assert '<html lang="de">' in text
+
+
+def test_briefing_shows_no_code(run):
+    text = run[1].read_text(encoding="utf-8")
+    assert "load_processed" not in text and "briefing.slide_" not in text
+    assert 'class="highlight hl-ipython3"' not in text and "from analysis import" not in text
+
+
+def test_every_chart_has_alt_text_and_n(run):
+    text = run[1].read_text(encoding="utf-8")
+    images = re.findall(r"<img [^>]*>", text)
+    assert len(images) >= 6
+    assert all('alt="' in img and "No description" not in img for img in images)
+    assert text.count("n = ") >= len(images)
+
+
+def test_small_groups_are_suppressed(run):
+    text = run[1].read_text(encoding="utf-8")
+    assert "weniger als 3 Kommunen unterdrückt" in text
+
+
+def test_outputs_land_where_the_readme_says(run):
+    root, html, before = run
+    assert html == root / "reports" / config.BRIEFING_HTML
+    for name in (config.RESPONSES_FILE, config.AUDIT_FILE, config.AUDIT_CSV, "provenance.json"):
+        assert (root / "processed" / name).is_file()
+    assert (root / "reports" / "executed" / "01_clean.ipynb").is_file()
+    assert files.sha256(config.EXAMPLE_RAW) == before
+    assert not list((root / "reports").glob(".*.tmp"))
