@@ -21,8 +21,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create or update .venv, install the project and register the Jupyter kernel
 
-briefing: $(STAMP) ## Run the pipeline on the bundled example: data/processed/ and reports/briefing.html
-	$(BIN)/python -m analysis run
+REGISTER ?= $(wildcard ../shared/reference/destatis/AuszugGV4QAktuell_2024.xlsx)
+
+briefing: $(STAMP) ## Run the pipeline on the bundled example (REGISTER=path: Destatis register to match and weight to)
+	$(BIN)/python -m analysis run $(if $(REGISTER),--register $(REGISTER))
 
 test: $(STAMP) ## Run all tests (unit, property, end-to-end, nbval re-execution of every notebook)
 	$(BIN)/python -m pytest

@@ -45,3 +45,10 @@ def cleaned(limesurvey_export) -> clean.CleanResult:
 requires_register = pytest.mark.skipif(
     not config.SHARED_REGISTER.is_file(), reason="official register (../shared) not present"
 )
+
+
+@pytest.fixture(scope="session")
+def register_fixture(tmp_path_factory) -> Path:
+    from tests import register_fixture
+
+    return register_fixture.write(tmp_path_factory.mktemp("register") / "AuszugGV4QAktuell_2023.xlsx")

@@ -60,7 +60,7 @@ def pandera_dtype(dtype):
 def _valid_row() -> pd.DataFrame:
     row = {}
     for name in CB.processed_columns():
-        dtype = CB.dtype(name) if name in CB.by_name or name == "size_class" else None
+        dtype = CB.dtype(name) if name in CB.by_name or name == "size_class" or name in CB.register_columns else None
         row[name] = pd.Series([None], dtype=dtype) if dtype is not None else None
     frame = pd.DataFrame({k: v if isinstance(v, pd.Series) else pd.Series([v]) for k, v in row.items()})
     frame["response_id"] = pd.Series(["1"], dtype="string")

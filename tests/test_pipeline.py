@@ -2,6 +2,8 @@
 
 import re
 
+import pandas as pd
+
 import pytest
 
 from analysis import config, files, pipeline
@@ -22,6 +24,17 @@ def test_briefing_is_written_and_says_the_data_are_simulated(run):
     assert "simulierte Daten" in text  # every chart caption
     assert "Was hemmt die Digitalisierung?" in text and "Digitale Angebote" in text
     assert '<html lang="de">' in text
+
+
+def test_briefing_compares_sample_register_and_weighted_shares(run):
+    root, html, _ = run
+    processed = root / "processed"
+    text = html.read_text(encoding="utf-8")
+    assert "im Vergleich mit allen Gemeinden" in text and "Anteil der Einwohner" in text
+    assert "Anteil der Kommunen" in text and "Gebietsstand 31. Dezember 2024" in text
+    assert "Statistisches Bundesamt (Destatis)" in text  # the register's source line
+    responses = pd.read_parquet(processed / "responses.parquet")
+    assert responses["weight"].notna().all() and responses["weight"].sum() > len(responses)
 
 
 def test_briefing_shows_no_code(run):

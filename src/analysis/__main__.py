@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis {simulate,clean,run} ...`; bad input ends with exit code 2."""
+"""Command line: `python -m analysis {simulate,clean,register,match,run} ...`; bad input ends with exit code 2."""
 
 from __future__ import annotations
 
@@ -22,17 +22,41 @@ def _simulate(args: argparse.Namespace) -> None:
 def _clean(args: argparse.Namespace) -> None:
     from . import audit, clean
 
-    result = clean.clean(args.raw)
+    result = clean.clean(args.raw, args.register)
     for path in clean.save(result, args.out):
         print(f"geschrieben: {path}")
     print(f"{result.provenance['n_raw']} Antworten gelesen, {result.provenance['n_clean']} nach der Bereinigung")
     print(audit.summary(result.audit).to_string(index=False))
 
 
+def _register(args: argparse.Namespace) -> None:
+    from . import register
+
+    reg = register.read_register(args.gv)
+    for path in register.write_register(reg, args.out):
+        print(f"geschrieben: {path}")
+    print(f"Gebietsstand {reg.vintage:%d.%m.%Y}: {len(reg.gemeinden)} Gemeinden, {len(reg.kreise)} Kreise und "
+          f"kreisfreie Städte, {len(reg.verbaende)} Gemeindeverbände, {reg.n_gemeindefrei} gemeindefreie Gebiete")  # fmt: skip
+    if args.margins:
+        print(f"geschrieben: {register.write_margins(args.gv, args.margins)}")
+
+
+def _match(args: argparse.Namespace) -> None:
+    from . import match
+
+    table = match.match_file(args.gv, args.names)
+    from . import files
+
+    files.write_csv(table, args.out, sep=";", encoding="utf-8-sig")
+    counts = table["status"].value_counts()
+    print(f"geschrieben: {args.out}")
+    print(", ".join(f"{status}: {counts.get(status, 0)}" for status in (match.MATCHED, match.AMBIGUOUS, match.NONE)))
+
+
 def _run(args: argparse.Namespace) -> None:
     from . import pipeline
 
-    html = pipeline.run(args.raw, args.out, args.reports)
+    html = pipeline.run(args.raw, args.out, args.reports, args.register)
     print(f"Briefing: {html}")
 
 
@@ -51,12 +75,26 @@ def parser() -> argparse.ArgumentParser:
     c = sub.add_parser("clean", help="clean a raw export into data/processed")
     c.add_argument("--raw", type=Path, required=True, help="LimeSurvey CSV or Forms xlsx export")
     c.add_argument("--out", type=Path, default=config.PROCESSED)
+    c.add_argument("--register", type=Path, help="Destatis Auszug GV workbook: match names and weight to it")
     c.set_defaults(func=_clean)
+
+    g = sub.add_parser("register", help="read a Destatis Auszug GV workbook into tidy tables")
+    g.add_argument("--gv", type=Path, required=True, help="Destatis Auszug GV workbook (.xlsx), any vintage")
+    g.add_argument("--out", type=Path, required=True, help="folder for register_*.parquet/.csv")
+    g.add_argument("--margins", type=Path, help="also write the Land x size-class margins table here")
+    g.set_defaults(func=_register)
+
+    m = sub.add_parser("match", help="match municipality names to register keys (AGS, Kreis, Verband)")
+    m.add_argument("--gv", type=Path, required=True, help="Destatis Auszug GV workbook (.xlsx)")
+    m.add_argument("--names", type=Path, required=True, help="';'-separated CSV with header name;land")
+    m.add_argument("--out", type=Path, required=True, help="result CSV: name;land;ags;official_name;score;status")
+    m.set_defaults(func=_match)
 
     r = sub.add_parser("run", help="run the notebooks in order and write the briefing")
     r.add_argument("--raw", type=Path, default=config.EXAMPLE_RAW)
     r.add_argument("--out", type=Path, default=config.PROCESSED, help="processed data folder")
     r.add_argument("--reports", type=Path, default=config.REPORTS, help="folder of the briefing")
+    r.add_argument("--register", type=Path, help="Destatis Auszug GV workbook (default: the committed margins)")
     r.set_defaults(func=_run)
     return p
 

@@ -8,7 +8,7 @@ import html
 import pandas as pd
 from IPython.display import HTML, display
 
-from . import audit, codebook, config, fmt, plots
+from . import audit, codebook, config, fmt, plots, weighting
 
 RULE_LABELS = {
     "test_response": "Testeingaben",
@@ -16,6 +16,7 @@ RULE_LABELS = {
     "straightliner": "überall gleiche Antwort",
     "empty": "ohne inhaltliche Antworten",
     "duplicate": "doppelte Teilnahme",
+    "duplicate_key": "doppelte Teilnahme (laut Gemeindeverzeichnis)",
 }
 
 
@@ -180,3 +181,64 @@ def completion_table(responses: pd.DataFrame, audit_table: pd.DataFrame, provena
     """The completion table as a German-formatted, index-free Styler."""
     table = completion(responses, audit_table, provenance)
     return table.style.format({"Anzahl": lambda v: fmt.number(v)}).hide(axis="index").set_uuid("completion")
+
+
+# --- weighting -----------------------------------------------------------------------------------
+SERIES = {"ungewichtet": "ungewichtet", "Kommunen": "Anteil der Kommunen", "Einwohner": "Anteil der Einwohner"}
+
+
+def register_note(provenance: dict) -> str:
+    """Which register the weights come from, with its source line."""
+    reg = provenance.get("register", {})
+    stand = fmt.date(pd.Timestamp(reg["vintage"]).date()) if reg.get("vintage") else "unbekannt"
+    how = "Gemeindeverzeichnis" if reg.get("register_file") else "Eckwerte des Gemeindeverzeichnisses (im Projekt)"
+    return f"Gewichtung: {how}, Gebietsstand {stand}. Quelle: {reg.get('source', '')}"
+
+
+def slide_sample_vs_register(w: weighting.Weighting, margins: pd.DataFrame, provenance: dict) -> None:
+    table = weighting.composition(w, margins)
+    shown = table[["Verzeichnis", "Stichprobe", "Stichprobe gewichtet"]].rename(
+        columns={"Verzeichnis": "alle Gemeinden (Verzeichnis)", "Stichprobe": "Antworten", "Stichprobe gewichtet": "Antworten gewichtet"}
+    )
+    ax = plots.grouped_shares(shown, title="Wer geantwortet hat – und wie Deutschland aussieht")
+    ax.set_xlabel("Anteil der Gemeinden je Größenklasse")
+    small = table.index[0]
+    show(
+        ax,
+        alt=(
+            f"Balken je Größenklasse: {fmt.percent(table.loc[small, 'Verzeichnis'])} aller Gemeinden haben {small} "
+            f"Einwohner, unter den Antworten sind es {fmt.percent(table.loc[small, 'Stichprobe'])}; "
+            "nach der Gewichtung entspricht die Verteilung dem Verzeichnis."
+        ),
+        note=caption(int(table["n"].sum()), provenance, "nur Gemeinden und kreisfreie Städte · " + register_note(provenance)),
+    )
+
+
+def headline_table(responses: pd.DataFrame, w: weighting.Weighting):
+    """Headline shares unweighted, as share of municipalities and of residents, German format."""
+    table = suppress(weighting.headline_shares(responses, w))
+    out = pd.DataFrame({"Kennzahl": table["Kennzahl"], "n": table["n"]})
+    for key, label in SERIES.items():
+        out[label] = [
+            "unterdrückt" if hidden else f"{fmt.percent(p)} ({fmt.number(100 * lo)}–{fmt.percent(hi)})"
+            for p, lo, hi, hidden in zip(table[key], table[f"{key}_von"], table[f"{key}_bis"], table["suppressed"])
+        ]
+    return out.style.format({"n": lambda v: fmt.number(v)}).hide(axis="index").set_uuid("headlines")
+
+
+def slide_headlines(responses: pd.DataFrame, w: weighting.Weighting, provenance: dict) -> None:
+    table = suppress(weighting.headline_shares(responses, w))
+    table = table[~table["suppressed"]].rename(columns={"Kennzahl": "label"})
+    renamed = table.rename(columns={f"{k}{s}": f"{v}{s}" for k, v in SERIES.items() for s in ("", "_von", "_bis")})
+    ax = plots.interval_dots(renamed, list(SERIES.values()), title="Kennzahlen: ungewichtet und gewichtet")
+    ax.set_xlabel("Anteil mit 95-%-Konfidenzintervall")
+    first = table.iloc[0]
+    show(
+        ax,
+        alt=(
+            f"Punkte mit Intervallen für {len(table)} Kennzahlen. Beispiel {first['label']}: "
+            f"{fmt.percent(first['ungewichtet'])} der Antworten, {fmt.percent(first['Kommunen'])} der Kommunen "
+            f"und {fmt.percent(first['Einwohner'])} der Einwohner (gewichtet)."
+        ),
+        note=caption(int(table["n"].max()), provenance, register_note(provenance)),
+    )

@@ -8,12 +8,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 import pandera.errors
 
-from . import codebook, config, files, ingest, names, privacy, register, simulate
+from . import codebook, config, files, ingest, match, names, privacy, register, simulate, weighting
 from .audit import WHOLE_RECORD, Audit
 from .errors import InputError
 from .parse import parse_number
@@ -157,6 +158,83 @@ def decode(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     return df
 
 
+# --- register steps (bound to a register or to the committed margins in `clean`) -----------------
+_STATUS_DE = {match.MATCHED: "zugeordnet", match.AMBIGUOUS: "mehrdeutig", match.NONE: "nicht gefunden"}
+_REGISTER_COLUMNS = ["register_key", "register_name", "register_population", "kreis", "urbanisation", "match_score"]
+
+
+def match_register(df: pd.DataFrame, audit: Audit, matcher: match.Matcher | None) -> pd.DataFrame:
+    """Names to register keys; inhabitants, Kreis and urbanisation from the register; the size
+    class from the register's inhabitants. Unresolved names are logged."""
+    df = df.copy()
+    cb = codebook.load()
+    for col in _REGISTER_COLUMNS:
+        df[col] = pd.array([None] * len(df), dtype=cb.dtype(col))
+    if matcher is None:
+        df["match_status"] = pd.Categorical(["ohne Verzeichnis"] * len(df), dtype=cb.dtype("match_status"))
+        return df
+    land_codes = {label: code for code, label in cb.scales["land"].codes.items()}
+    found = matcher.match_frame(
+        pd.DataFrame(
+            {
+                "name": df["municipality_name"].astype(object),
+                "land_code": df["land_code"].astype(object).map(land_codes),
+                "unit_type": df["unit_type"].astype(object),
+                "population": df["population"].astype(object),
+            },
+            index=df.index,
+        )
+    )
+    units = matcher.units.set_index("key")
+    hit = found["status"] == match.MATCHED
+    keys = found.loc[hit, "key"]
+    df.loc[hit, "register_key"] = keys
+    df.loc[hit, "register_name"] = keys.map(units["official_name"])
+    df.loc[hit, "register_population"] = keys.map(units["population"]).astype("Int64")
+    df.loc[hit, "kreis"] = keys.map(units["kreis"])
+    df.loc[hit, "urbanisation"] = keys.map(units["urbanisation"])
+    df["match_score"] = pd.array(found["score"].where(found["status"] != match.NONE), dtype="Float64")
+    df["match_status"] = pd.Categorical(found["status"].map(_STATUS_DE), dtype=cb.dtype("match_status"))
+    for idx, row in found[~hit].iterrows():
+        rule = "register_ambiguous" if row["status"] == match.AMBIGUOUS else "register_unmatched"
+        reason = (
+            f"Name passt zu mehreren Einträgen ({row['candidates']}); nicht geraten"
+            if row["status"] == match.AMBIGUOUS
+            else "Name nicht im Gemeindeverzeichnis gefunden"
+        )
+        audit.change(df.at[idx, "response_id"], "register_key", df.at[idx, "municipality_name"], "", rule, reason)
+    register_class = register.size_class(df["register_population"]).astype(object)
+    changed = hit & register_class.notna() & (register_class != df["size_class"].astype(object))
+    for idx in df.index[changed]:
+        old = df.at[idx, "size_class"]
+        audit.change(
+            df.at[idx, "response_id"], "size_class", "" if pd.isna(old) else str(old), register_class[idx],
+            "size_class_from_register", "Größenklasse aus den Einwohnern laut Gemeindeverzeichnis",
+        )  # fmt: skip
+    df["size_class"] = pd.Categorical(
+        register_class.where(hit, df["size_class"].astype(object)), dtype=cb.dtype("size_class")
+    )
+    return df
+
+
+def resolve_duplicate_keys(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
+    """Several responses matched to one register key: keep the most complete, then the latest."""
+    cols = [v.name for v in codebook.load().analysis_variables]
+    keyed = df[df["register_key"].notna()]
+    ranked = keyed.assign(
+        _filled=keyed[cols].notna().sum(axis=1), _time=keyed["submitted_at"].fillna(keyed["started_at"])
+    ).sort_values(["register_key", "_filled", "_time"], ascending=[True, False, False], kind="stable")
+    dup = ranked.duplicated("register_key")
+    kept = ranked[~dup].set_index("register_key")["response_id"]
+    for _, row in ranked[dup].iterrows():
+        audit.change(
+            row["response_id"], WHOLE_RECORD, "", "entfernt", "duplicate_key",
+            f"weitere Antwort derselben Kommune laut Gemeindeverzeichnis ({row['register_key']}); "
+            f"behalten: Antwort {kept[row['register_key']]}",
+        )  # fmt: skip
+    return df[~df.index.isin(ranked[dup].index)]
+
+
 STEPS: list[Step] = [
     drop_test_responses,
     drop_speeders,
@@ -170,21 +248,43 @@ STEPS: list[Step] = [
 ]
 
 
+def register_steps(register_path: Path | None) -> tuple[list[Step], pd.DataFrame, dict]:
+    """The steps that need the register (matching, duplicates by key, weights), the margins
+    they weight to, and where these come from."""
+    if register_path:
+        reg = register.read_register(register_path)
+        units = register.units(reg)
+        matcher, margins = match.Matcher(units), register.margins(units)
+        source = {"register_file": Path(register_path).name, "vintage": reg.vintage.isoformat(), "source": reg.source}
+    else:
+        matcher, margins = None, register.read_margins()
+        meta = register.read_margins_meta()
+        source = {"register_file": None, "vintage": meta["vintage"], "source": meta["source"]}
+    steps = [partial(match_register, matcher=matcher), resolve_duplicate_keys, partial(weighting.add_weights, margins=margins)]
+    return steps, margins, source
+
+
 @dataclass
 class CleanResult:
     responses: pd.DataFrame
     audit: pd.DataFrame
     contacts: pd.DataFrame
     provenance: dict
+    margins: pd.DataFrame
 
 
-def clean(raw_path: Path) -> CleanResult:
-    """Run ingest and every cleaning step on one export; writes nothing."""
+def clean(raw_path: Path, register_path: Path | None = None) -> CleanResult:
+    """Run ingest and every cleaning step on one export; writes nothing.
+
+    With `register_path` (a Destatis Auszug GV workbook) names are matched to the register
+    and weights raked to it; without, weights use the committed register margins.
+    """
     raw_path = Path(raw_path)
     audit = Audit()
     df = ingest.read_export(raw_path, audit)
     n_raw = len(df)
-    for step in STEPS:
+    extra, margins, source = register_steps(register_path)
+    for step in [*STEPS, *extra]:
         df = step(df, audit)
     cb = codebook.load()
     contacts = _contacts(df, cb)
@@ -195,11 +295,12 @@ def clean(raw_path: Path) -> CleanResult:
         first = exc.failure_cases.iloc[0]
         raise InputError(raw_path, f"Prüfung fehlgeschlagen: Spalte {first['column']}, Wert {first['failure_case']!r} ({first['check']})") from None
     provenance = _provenance(raw_path, df.attrs.get("format", ""), n_raw, len(responses))
+    provenance["register"] = source
     responses.attrs = {
         "simulated": provenance["simulated"],
         "variable_labels": {c: cb.label(c) for c in responses.columns},
     }
-    return CleanResult(responses, audit.frame(), contacts, provenance)
+    return CleanResult(responses, audit.frame(), contacts, provenance, margins)
 
 
 def _id_order(ids: pd.Series) -> pd.Series:
@@ -238,11 +339,17 @@ def save(result: CleanResult, out_dir: Path, personal_dir: Path | None = None) -
     written = [
         files.write_parquet(result.responses, out_dir / config.RESPONSES_FILE),
         files.write_parquet(result.audit, out_dir / config.AUDIT_FILE),
+        files.write_parquet(result.margins, out_dir / config.MARGINS_FILE),
         files.write_csv(result.audit, out_dir / config.AUDIT_CSV, sep=";", encoding="utf-8-sig"),
         files.write_text(out_dir / "provenance.json", json.dumps(result.provenance, ensure_ascii=False, indent=2) + "\n"),
         files.write_csv(result.contacts, personal_dir / config.CONTACTS_FILE, sep=";", encoding="utf-8-sig"),
     ]
     return written
+
+
+def load_margins(out_dir: Path = config.PROCESSED) -> pd.DataFrame:
+    """The register margins the cleaning run weighted to."""
+    return pd.read_parquet(Path(out_dir) / config.MARGINS_FILE)
 
 
 def load_processed(out_dir: Path = config.PROCESSED) -> tuple[pd.DataFrame, pd.DataFrame, dict]:

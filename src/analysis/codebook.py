@@ -71,6 +71,7 @@ class Codebook:
             for key, s in raw["scales"].items()
         }
         self.size_class = raw["derived"]["size_class"]
+        self.register_columns: dict[str, dict] = raw["derived"]["register"]
         self.variables: list[Variable] = [v for q in raw["questions"] for v in _expand(q)]
         self.by_name = {v.name: v for v in self.variables}
         if len(self.by_name) != len(self.variables):
@@ -99,6 +100,8 @@ class Codebook:
             return META_COLUMNS[name][0 if lang == "de" else 1]
         if name == "size_class":
             return self.size_class[f"label_{lang}"]
+        if name in self.register_columns:
+            return self.register_columns[name][f"label_{lang}"]
         v = self.by_name[name]
         if v.item_key and lang == "de":
             return v.item_label_de
@@ -113,6 +116,9 @@ class Codebook:
         """The pandas dtype a variable has in the processed data."""
         if name == "size_class":
             return pd.CategoricalDtype(self.size_class["labels"], ordered=True)
+        if name in self.register_columns:
+            spec = self.register_columns[name]
+            return pd.CategoricalDtype(spec["categories"]) if spec["dtype"] == "category" else spec["dtype"]
         v = self.by_name[name]
         if v.type == "single":
             s = self.scales[v.scale]
@@ -129,7 +135,7 @@ class Codebook:
         """Column order of the processed responses table."""
         names = [v.name for v in self.analysis_variables]
         names.insert(names.index("population") + 1, "size_class")
-        return list(META_COLUMNS) + names
+        return list(META_COLUMNS) + names + list(self.register_columns)
 
     # --- validation -----------------------------------------------------------------------
     def schema(self) -> pa.DataFrameSchema:
@@ -142,6 +148,7 @@ class Codebook:
             "last_page": pa.Column("Int8", pa.Check.in_range(0, self.pages), nullable=True),
             "is_complete": pa.Column("boolean"),
             "size_class": pa.Column(self.dtype("size_class"), nullable=True),
+            **{name: pa.Column(self.dtype(name), nullable=True) for name in self.register_columns},
         }
         for v in self.analysis_variables:
             checks = []

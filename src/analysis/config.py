@@ -27,14 +27,17 @@ SHARED_REGISTER = ROOT.parent / "shared" / "reference" / "destatis" / "AuszugGV4
 RESPONSES_FILE = "responses.parquet"
 AUDIT_FILE = "audit.parquet"
 AUDIT_CSV = "audit.csv"
+MARGINS_FILE = "register_margins.parquet"
 CONTACTS_FILE = "contacts.csv"
 
 #: Notebooks the pipeline runs, in order; the last one is exported as the briefing.
-PIPELINE_NOTEBOOKS = ["01_clean.ipynb", "90_briefing.ipynb"]
+PIPELINE_NOTEBOOKS = ["01_clean.ipynb", "02_weights.ipynb", "90_briefing.ipynb"]
 BRIEFING_HTML = "briefing.html"
 
 #: Subgroup results with fewer responding municipalities than this are suppressed.
 MIN_CELL_N = 3
+#: Raking categories with fewer respondents than this are pooled with others before weighting.
+RAKING_MIN_CELL_N = 5
 
 #: A complete response faster than this fraction of the median complete time is a speeder.
 SPEEDER_FRACTION_OF_MEDIAN = 0.3

@@ -61,3 +61,53 @@ def split_official(official_name: str) -> tuple[str, str]:
     """Register name "Kiel, Landeshauptstadt" -> ("Kiel", "Landeshauptstadt")."""
     base, _, suffix = str(official_name).partition(", ")
     return base.strip(), suffix.strip()
+
+
+# --- register matching ---------------------------------------------------------------------------
+_MATCH_EXPANSIONS = [
+    (re.compile(r"\ba\.\s?m(?:\.|\b)"), " main "),  # a.M. = am Main
+    (re.compile(r"(?:^|\s)st\.?\s"), " sankt "),  # St. Ingbert
+    (re.compile(r"\b[aivobu]\.\s?d\.\s?"), " "),  # a.d., i.d., v.d., o.d., u.d.
+    (re.compile(r"\b[aib]\.\s?"), " "),  # a.Main, i.Schw., b.München
+]
+_REGION_ABBREVIATIONS = {
+    "westf": "westfalen", "opf": "oberpfalz", "oldb": "oldenburg", "ofr": "oberfranken",
+    "mfr": "mittelfranken", "ufr": "unterfranken", "ndb": "niederbayern", "obb": "oberbayern",
+    "schw": "schwaben", "vogtl": "vogtland", "rhld": "rheinland", "thuer": "thueringen",
+}  # fmt: skip
+_CONNECTORS = {"am", "an", "der", "den", "dem", "in", "im", "bei", "vor", "vorm", "ob", "auf", "a", "i", "b", "d", "v", "o", "u"}
+_VERBAND_WORDS = ("vgem", "gvv", "vvg", "amt", "samtgemeinde", "verbandsgemeinde", "verwaltungsgemeinschaft",
+                  "verwaltungsverband", "lkr", "documenta stadt", "kreisstadt")  # fmt: skip
+_MATCH_UNIT_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in (*_VERBAND_WORDS, *UNIT_WORDS)) + r")\b")
+_QUALIFIER_RE = re.compile(
+    r"\s*(\(|/|\b(am|an der|an|in der|im|bei|vor der|vorm|ob der|auf)\s|\b[aivob]\.\s?d\.|\b[aib]\.\s?\S)"
+)
+
+
+def match_key(name: object) -> str:
+    """Significant words of a name, for register matching.
+
+    "Stadt Frankfurt a.M." and "Frankfurt am Main, Stadt" -> "frankfurt main";
+    "Weiden i.d.OPf." -> "weiden oberpfalz"; "Landkreis Rostock" -> "rostock".
+    """
+    if name is None or (isinstance(name, float) and name != name):
+        return ""
+    text = str(name).split(",", 1)[0].split(" / ", 1)[0]
+    text = fold(text).replace("-", " ")
+    for pattern, repl in _MATCH_EXPANSIONS:
+        text = pattern.sub(repl, text)
+    text = _MATCH_UNIT_RE.sub(" ", text)
+    words = re.sub(r"[^a-z0-9]+", " ", text).split()
+    words = [_REGION_ABBREVIATIONS.get(w, w) for w in words if w not in _CONNECTORS]
+    return " ".join(words)
+
+
+def base_key(name: object) -> str:
+    """`match_key` of the name without its qualifier: "Halle (Saale)" -> "halle"."""
+    if name is None or (isinstance(name, float) and name != name):
+        return ""
+    text = str(name).split(",", 1)[0].split(" / ", 1)[0]
+    folded = fold(text)
+    folded = _MATCH_UNIT_RE.sub(" ", folded).strip()
+    cut = _QUALIFIER_RE.search(folded, 1)
+    return match_key(folded[: cut.start()] if cut else folded)

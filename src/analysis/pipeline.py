@@ -36,12 +36,27 @@ class IPCKernelManager(KernelManager):
             shutil.rmtree(self._socket_dir, ignore_errors=True)
 
 
-def run(raw: Path = config.EXAMPLE_RAW, processed: Path = config.PROCESSED, reports: Path = config.REPORTS) -> Path:
-    """Execute every pipeline notebook and write `reports/briefing.html`; returns its path."""
+def run(
+    raw: Path = config.EXAMPLE_RAW,
+    processed: Path = config.PROCESSED,
+    reports: Path = config.REPORTS,
+    register: Path | None = None,
+) -> Path:
+    """Execute every pipeline notebook and write `reports/briefing.html`; returns its path.
+
+    `register`: a Destatis Auszug GV workbook to match names and weight to; without it the
+    weights use the committed register margins.
+    """
     raw, processed, reports = Path(raw).resolve(), Path(processed).resolve(), Path(reports).resolve()
     if not raw.is_file():
         raise InputError(raw, "Datei nicht gefunden")
-    params = {"raw_path": str(raw), "processed_dir": str(processed)}
+    if register is not None and not Path(register).is_file():
+        raise InputError(Path(register), "Gemeindeverzeichnis nicht gefunden")
+    params = {
+        "raw_path": str(raw),
+        "processed_dir": str(processed),
+        "register_path": str(Path(register).resolve()) if register else None,
+    }
     total = len(config.PIPELINE_NOTEBOOKS)
     with tempfile.TemporaryDirectory(prefix="analysis-run-") as tmp:
         executed = []
@@ -49,7 +64,7 @@ def run(raw: Path = config.EXAMPLE_RAW, processed: Path = config.PROCESSED, repo
             started = time.perf_counter()
             print(f"[{i}/{total}] {name} ...", flush=True)
             out = Path(tmp) / name
-            _execute(config.NOTEBOOKS / name, out, params, raw)
+            _execute(config.NOTEBOOKS / name, out, {k: v for k, v in params.items() if k in _parameters(name)}, raw)
             print(f"[{i}/{total}] {name} fertig in {time.perf_counter() - started:.1f} s", flush=True)
             executed.append(out)
         html = export_slides(executed[-1], reports / config.BRIEFING_HTML)
@@ -58,6 +73,13 @@ def run(raw: Path = config.EXAMPLE_RAW, processed: Path = config.PROCESSED, repo
         for nb in executed:
             files.write_with(target / nb.name, lambda t, nb=nb: shutil.copyfile(nb, t))
     return html
+
+
+def _parameters(name: str) -> set[str]:
+    """Names assigned in the notebook's `parameters` cell."""
+    nb = nbformat.read(config.NOTEBOOKS / name, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    return {line.split("=")[0].strip() for line in cell.source.splitlines() if "=" in line and not line.startswith("#")}
 
 
 def _execute(notebook: Path, out: Path, params: dict, raw: Path) -> None:

@@ -85,6 +85,53 @@ def stacked_shares(data: pd.DataFrame, *, colors=None, ax=None, title: str = "",
     return ax
 
 
+def grouped_shares(data: pd.DataFrame, *, ax=None, title: str = ""):
+    """Horizontal grouped bars: rows are categories, columns series of shares (0..1)."""
+    ax = _axes(ax)
+    data = data.iloc[::-1]
+    k = data.shape[1]
+    height = 0.8 / k
+    for j, col in enumerate(data.columns):
+        y = [i + (k - 1 - j - (k - 1) / 2) * height for i in range(len(data))]
+        ax.barh(y, data[col], height=height, color=PALETTE[j], label=str(col))
+    ax.set_yticks(range(len(data)), [str(i) for i in data.index])
+    ax.xaxis.set_major_formatter(fmt.PERCENT_AXIS)
+    ax.legend(ncols=k, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=10)
+    ax.set_title(title, loc="left")
+    return ax
+
+
+def interval_dots(data: pd.DataFrame, series: list[str], *, ax=None, title: str = ""):
+    """Estimates with 95 % intervals, one row per item and one marker per series.
+
+    `data` has a `label` column and, per series s, columns s, s_von, s_bis.
+    """
+    ax = _axes(ax)
+    data = data.iloc[::-1].reset_index(drop=True)
+    k = len(series)
+    markers = ["o", "s", "D", "^"]
+    for j, name in enumerate(series):
+        y = data.index + (j - (k - 1) / 2) * 0.22
+        err = [data[name] - data[f"{name}_von"], data[f"{name}_bis"] - data[name]]
+        ax.errorbar(data[name], y, xerr=err, fmt=markers[j], color=PALETTE[j], label=name, capsize=3)
+    ax.set_yticks(data.index, data["label"])
+    ax.set_xlim(0, 1)
+    ax.xaxis.set_major_formatter(fmt.PERCENT_AXIS)
+    ax.legend(ncols=k, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=10)
+    ax.set_title(title, loc="left")
+    return ax
+
+
+def histogram(values: pd.Series, *, bins: int = 30, ax=None, title: str = "", xlabel: str = ""):
+    """Distribution of one numeric variable."""
+    ax = _axes(ax)
+    ax.hist(values.dropna().astype(float), bins=bins, color=PALETTE[0], edgecolor="white")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("Anzahl Kommunen")
+    ax.set_title(title, loc="left")
+    return ax
+
+
 def _text_colour(background) -> str:
     """Black or white, whichever contrasts more with the bar colour (WCAG relative luminance)."""
     r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(background))

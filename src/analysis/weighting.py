@@ -1,0 +1,294 @@
+"""Weights to the official register and headline estimates for municipalities and residents.
+
+Weighting population: all units the register lists as able to answer, in three groups
+(Gemeinden incl. kreisfreie Städte, Landkreise, Gemeindeverbände). Within each group the
+weights are raked to the register's counts by Land and by size class (`survey.Design.calibrate`,
+with the variance of a calibration estimator),
+starting from N/n of the group, and kept within `WEIGHT_BOUNDS` times that start (bounded logit
+calibration, R's `calibrate(calfun="logit")`). Categories with fewer than `config.RAKING_MIN_CELL_N` respondents are pooled
+first (small Länder into "übrige Länder", size classes with their neighbour), because a
+margin can only be met where somebody answered.
+
+Share of municipalities: weighted mean over all weighted units. Share of residents: over
+Gemeinden only (every resident counts once), the inhabitant-weighted share within each size
+class, combined by the register's inhabitants per size class (`residents_share`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from . import codebook, config, survey
+from .audit import Audit
+
+GROUP_OF_UNIT_TYPE = {
+    "kreisfreie Stadt": "Gemeinden",
+    "kreisangehörige Stadt oder Gemeinde": "Gemeinden",
+    "Landkreis": "Landkreise",
+    "Gemeindeverband": "Gemeindeverbände",
+}
+#: Weights stay within these multiples of their group's starting weight N/n.
+WEIGHT_BOUNDS = (0.02, 8.0)
+OTHER_LAENDER = "übrige Länder"
+
+
+@dataclass(frozen=True)
+class Weighting:
+    """Result of weighting: the design (weighted rows only), cells and diagnostics."""
+
+    design: survey.Design
+    frame: pd.DataFrame  # weighted rows with group, land_cell, size_cell, weight
+    targets: pd.DataFrame  # register counts per group x margin cell
+    bounds_met: bool
+
+    @property
+    def kish_deff(self) -> float:
+        return self.design.kish_deff
+
+
+def population_table(units_or_margins: pd.DataFrame) -> pd.DataFrame:
+    """Register counts by group, Land and size class, from `register.margins` output."""
+    m = units_or_margins
+    land = codebook.load().scales["land"].codes
+    return pd.DataFrame(
+        {
+            "group": m["unit_type"].map(GROUP_OF_UNIT_TYPE),
+            "land": m["land_code"].map(land),
+            "size_class": m["size_class"],
+            "n_units": m["n_units"],
+            "population": m["population"],
+        }
+    )
+
+
+def weight(responses: pd.DataFrame, margins: pd.DataFrame) -> Weighting:
+    """Rake the responses (processed, labelled) to the register margins."""
+    pop = population_table(margins)
+    df = responses.assign(
+        group=responses["unit_type"].astype(object).map(GROUP_OF_UNIT_TYPE),
+        land=responses["land_code"].astype(object),
+        size=responses["size_class"].astype(object),
+    )
+    df = df[df["group"].notna() & df["land"].notna() & df["size"].notna()].copy()
+    df = df[df["group"].isin(pop["group"].unique())]
+    size_order = codebook.load().size_class["labels"]
+    parts, targets = [], []
+    for group, rows in df.groupby("group", sort=True):
+        gp = pop[pop["group"] == group]
+        land_map = _pool_unordered(rows["land"], gp.groupby("land")["n_units"].sum())
+        size_map = _pool_ordered(rows["size"], [s for s in size_order if s in set(gp["size_class"])])
+        rows = rows.assign(land_cell=rows["land"].map(land_map), size_cell=rows["size"].map(size_map))
+        parts.append(rows[rows["land_cell"].notna() & rows["size_cell"].notna()])  # else not in the register
+        for margin, col, mapping in (("Land", "land", land_map), ("Größenklasse", "size_class", size_map)):
+            t = gp.assign(cell=gp[col].map(mapping)).groupby("cell")[["n_units", "population"]].sum()
+            targets.append(
+                pd.DataFrame({"group": group, "margin": margin, "cell": t.index,
+                              "n_register": t["n_units"].to_numpy(), "population_register": t["population"].to_numpy()})
+            )  # fmt: skip
+    frame = pd.concat(parts).sort_index()
+    targets = pd.concat(targets, ignore_index=True)
+    n_group = frame["group"].map(frame["group"].value_counts())
+    frame["N_group"] = frame["group"].map(pop.groupby("group")["n_units"].sum())
+    frame["start_weight"] = frame["N_group"] / n_group
+    margins_for_rake = {
+        ("group", cell_col): {
+            (r.group, r.cell): r.n_register for r in targets[targets["margin"] == margin].itertuples()
+        }
+        for margin, cell_col in (("Land", "land_cell"), ("Größenklasse", "size_cell"))
+    }
+    base = survey.Design.from_frame(frame, strata="group", fpc="N_group")
+    design, bounds_met = _bounded_rake(base, margins_for_rake)
+    frame["weight"] = design.weights
+    return Weighting(design, frame, targets, bounds_met)
+
+
+def _bounded_rake(base: survey.Design, margins: dict):
+    """Raking within `WEIGHT_BOUNDS` (bounded logit calibration). Where the margins cannot be
+    met within the bounds, the margins win: plain raking is returned, flagged."""
+    try:
+        return base.calibrate(margins, bounds=WEIGHT_BOUNDS), True
+    except RuntimeError:
+        return base.calibrate(margins), False
+
+
+def _pool_unordered(sample: pd.Series, register_counts: pd.Series) -> dict:
+    """Categories with too few respondents pooled into `OTHER_LAENDER`."""
+    n = sample.value_counts().reindex(register_counts.index, fill_value=0)
+    small = n[n < config.RAKING_MIN_CELL_N].index
+    mapping = {c: (OTHER_LAENDER if c in small else c) for c in register_counts.index}
+    pooled = n[small].sum()
+    if len(small) and pooled < config.RAKING_MIN_CELL_N:  # pool still too small: add the smallest other
+        rest = n.drop(small)
+        if len(rest):
+            mapping[rest.idxmin()] = OTHER_LAENDER
+    return mapping
+
+
+def _pool_ordered(sample: pd.Series, order: list[str]) -> dict:
+    """Ordered categories with too few respondents merged with their smaller neighbour."""
+    cells = [[c] for c in order]
+    counts = [int((sample == c).sum()) for c in order]
+    while len(cells) > 1 and min(counts) < config.RAKING_MIN_CELL_N:
+        i = int(np.argmin(counts))
+        j = i - 1 if i == len(cells) - 1 else (i + 1 if i == 0 else (i - 1 if counts[i - 1] <= counts[i + 1] else i + 1))
+        a, b = sorted((i, j))
+        cells[a:b + 1] = [cells[a] + cells[b]]
+        counts[a:b + 1] = [counts[a] + counts[b]]
+    mapping = {}
+    for cell in cells:
+        label = cell[0] if len(cell) == 1 else f"{cell[0].split(' bis ')[0]} … {cell[-1]}"
+        mapping.update({c: label for c in cell})
+    return mapping
+
+
+# --- pipeline step -------------------------------------------------------------------------------
+def add_weights(df: pd.DataFrame, audit: Audit, margins: pd.DataFrame) -> pd.DataFrame:
+    """Step: column `weight` raked to the register; unweightable responses logged."""
+    result = weight(df, margins)
+    df = df.copy()
+    df["weight"] = pd.array(result.frame["weight"].reindex(df.index), dtype="Float64")
+    for idx in df.index[df["weight"].isna()]:
+        if pd.isna(df.at[idx, "size_class"]):
+            reason = "Größenklasse unbekannt (keine Einwohnerzahl)"
+        elif pd.isna(df.at[idx, "unit_type"]) or pd.isna(df.at[idx, "land_code"]):
+            reason = "Art der Kommune oder Land unbekannt"
+        else:
+            reason = "Land und Größenklasse kommen in dieser Gruppe im Gemeindeverzeichnis nicht vor"
+        audit.change(df.at[idx, "response_id"], "weight", "", "", "not_weighted", f"nicht gewichtet: {reason}")
+    return df
+
+
+# --- diagnostics and estimates -------------------------------------------------------------------
+def margin_distances(w: Weighting, responses: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame:
+    """Per group and margin variable: total variation distance between sample and register,
+    unweighted and weighted (0 = same composition, 1 = disjoint)."""
+    pop = population_table(margins)
+    rows = []
+    frame = w.frame
+    for group, f in frame.groupby("group"):
+        gp = pop[pop["group"] == group]
+        for label, col, pcol in (("Land", "land", "land"), ("Größenklasse", "size", "size_class")):
+            reg = gp.groupby(pcol)["n_units"].sum()
+            reg = reg / reg.sum()
+            unw = f[col].value_counts(normalize=True).reindex(reg.index, fill_value=0)
+            wtd = f.groupby(col)["weight"].sum().reindex(reg.index, fill_value=0)
+            wtd = wtd / wtd.sum()
+            rows.append({"Gruppe": group, "Merkmal": label, "n": len(f),
+                         "Abstand ungewichtet": 0.5 * (unw - reg).abs().sum(),
+                         "Abstand gewichtet": 0.5 * (wtd - reg).abs().sum()})  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def composition(w: Weighting, margins: pd.DataFrame, column: str = "size") -> pd.DataFrame:
+    """Shares by size class (or Land) of Gemeinden: register, sample, weighted sample; sample
+    shares of fewer than `config.MIN_CELL_N` municipalities are suppressed."""
+    pcol = {"size": "size_class", "land": "land"}[column]
+    pop = population_table(margins)
+    gp = pop[pop["group"] == "Gemeinden"]
+    f = w.frame[w.frame["group"] == "Gemeinden"]
+    reg = gp.groupby(pcol, observed=True)["n_units"].sum()
+    order = codebook.load().size_class["labels"] if column == "size" else sorted(reg.index)
+    reg = reg.reindex(order, fill_value=0)
+    out = pd.DataFrame(
+        {
+            "Verzeichnis": reg / reg.sum(),
+            "Stichprobe": f[column].value_counts(normalize=True).reindex(order, fill_value=0),
+            "Stichprobe gewichtet": (f.groupby(column)["weight"].sum() / f["weight"].sum()).reindex(order, fill_value=0),
+            "n": f[column].value_counts().reindex(order, fill_value=0),
+        }
+    )
+    out.index.name = "Größenklasse" if column == "size" else "Land"
+    small = out["n"] < config.MIN_CELL_N  # a sample share of 1 or 2 municipalities is not shown
+    out[["Stichprobe", "Stichprobe gewichtet"]] = out[["Stichprobe", "Stichprobe gewichtet"]].mask(small)
+    out["unterdrückt"] = small
+    return out
+
+
+#: Headline indicators: (label, column, test on the column's valid values).
+HEADLINES = [
+    ("Digitalisierungsstrategie beschlossen", "strategy_status", lambda s: s == "beschlossen"),
+    ("CDO oder Stabsstelle vorhanden", "has_cdo", lambda s: s == "ja"),
+    ("Online-Anträge (OZG) in Betrieb", "offer_status_ozg_services", lambda s: s == "in Betrieb"),
+    ("ePayment in Betrieb", "offer_status_epayment", lambda s: s == "in Betrieb"),
+    ("IT-Personalmangel starkes Hemmnis (4–5)", "obstacle_staff_shortage", lambda s: s >= 4),
+    ("Fehlende Mittel starkes Hemmnis (4–5)", "obstacle_budget", lambda s: s >= 4),
+]
+
+
+def indicator(values: pd.Series, test) -> pd.Series:
+    """1.0 where `test` holds, 0.0 where not, NaN where the answer is missing."""
+    out = pd.Series(np.nan, index=values.index)
+    valid = values.notna()
+    out[valid] = test(values[valid].astype(object) if not pd.api.types.is_numeric_dtype(values) else values[valid]).astype(float)
+    return out
+
+
+def residents_design(w: Weighting) -> survey.Design:
+    """Gemeinden only, post-stratified to the register's counts by (pooled) size class: equal
+    weights within a size class, so that no single city stands for others of another size."""
+    data = w.design.data
+    gem = data[data["group"] == "Gemeinden"].copy()
+    cells = w.targets[(w.targets["group"] == "Gemeinden") & (w.targets["margin"] == "Größenklasse")]
+    base = survey.Design.from_frame(gem, fpc="N_group")
+    return base.post_stratify("size_cell", dict(zip(cells["cell"], cells["n_register"])))
+
+
+def residents_share(design: survey.Design, column: str, test, w: Weighting) -> pd.Series:
+    """Share of residents (of Gemeinden) where `test` holds for `column`: the
+    inhabitant-weighted share within each size class, combined with the register's
+    inhabitants of the size classes as weights (a separate ratio estimator)."""
+    cells = w.targets[(w.targets["group"] == "Gemeinden") & (w.targets["margin"] == "Größenklasse")]
+    data = design.data
+    inhabitants = data["register_population"].astype("Float64").fillna(data["population"]).astype(float)
+    yv = indicator(data[column], test)
+    present = yv.notna() & inhabitants.notna()
+    return survey.stratified_ratio(
+        replace(design, data=data.assign(_y=(yv * inhabitants).where(present), _x=inhabitants.where(present))),
+        "_y", "_x", "size_cell", dict(zip(cells["cell"], cells["population_register"])),
+    )
+
+
+def headline_shares(responses: pd.DataFrame, w: Weighting) -> pd.DataFrame:
+    """Each headline indicator as unweighted share (all answers), weighted share of
+    municipalities, and share of residents (Gemeinden), each with a 95 % interval and n."""
+    z = 1.959963984540054
+    data = w.design.data
+    res_design = residents_design(w)
+    rows = []
+    for label, col, test in HEADLINES:
+        y_all = indicator(responses[col], test).dropna()
+        p0, n0 = y_all.mean(), len(y_all)
+        se0 = np.sqrt(p0 * (1 - p0) / n0) if n0 else np.nan
+        y = indicator(data[col], test)
+        muni = survey.mean(replace(w.design, data=data.assign(_y=y)), "_y").iloc[0]
+        res = residents_share(res_design, col, test, w)
+        rows.append({
+            "Kennzahl": label, "n": n0,
+            "ungewichtet": p0, "ungewichtet_von": p0 - z * se0, "ungewichtet_bis": p0 + z * se0,
+            "Kommunen": muni["estimate"], "Kommunen_von": muni["estimate"] - z * muni["se"],
+            "Kommunen_bis": muni["estimate"] + z * muni["se"],
+            "Einwohner": res["estimate"], "Einwohner_von": res["estimate"] - z * res["se"],
+            "Einwohner_bis": res["estimate"] + z * res["se"],
+        })  # fmt: skip
+    out = pd.DataFrame(rows)
+    shares = [c for c in out.columns if c not in ("Kennzahl", "n")]
+    out[shares] = out[shares].clip(0, 1)
+    return out
+
+
+def weight_summary(w: Weighting) -> pd.DataFrame:
+    """Per group: n, register count, weight range, Kish design effect and whether the weights
+    stayed within `WEIGHT_BOUNDS` times N/n (else the margins won); a row for all."""
+    rows = []
+    for group, f in [*w.frame.groupby("group"), ("alle", w.frame)]:
+        wt = f["weight"]
+        rows.append({
+            "Gruppe": group, "n": len(f), "Einheiten im Verzeichnis": wt.sum(),
+            "Gewicht min": wt.min(), "Gewicht Median": wt.median(), "Gewicht max": wt.max(),
+            "max/min": wt.max() / wt.min(), "Designeffekt (Kish)": len(wt) * (wt**2).sum() / wt.sum() ** 2,
+            "Grenzen eingehalten": w.bounds_met,
+        })  # fmt: skip
+    return pd.DataFrame(rows)

@@ -1,0 +1,171 @@
+"""Weights raked to the register: margins met, pooling rules, and a simulation with known truth."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import audit, codebook, register, survey, weighting
+
+CB = codebook.load()
+SIZES = CB.size_class["labels"]
+LAND = CB.scales["land"].codes
+GEMEINDE = "kreisangehörige Stadt oder Gemeinde"
+
+
+def _population(rng, n_units=3000, lands=("01", "03", "05", "09")) -> pd.DataFrame:
+    pop = np.exp(rng.normal(8.0, 1.3, n_units)).astype(int) + 50
+    land = rng.choice(lands, n_units, p=[0.1, 0.3, 0.2, 0.4])
+    size = register.size_class(pd.Series(pop)).astype(str)
+    # y depends on what the weights use (size class, Land): weighting can remove the bias
+    p = 0.1 + 0.08 * pd.Categorical(size, categories=SIZES).codes + np.where(land == "09", 0.1, 0.0)
+    y = rng.random(n_units) < p
+    return pd.DataFrame({"land_code": land, "unit_type": GEMEINDE, "population": pop, "size_class": size, "y": y,
+                         "key": np.arange(n_units).astype(str)})  # fmt: skip
+
+
+def _margins(units: pd.DataFrame) -> pd.DataFrame:
+    return register.margins(units[["key", "land_code", "unit_type", "population"]])
+
+
+def _responses(units: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "unit_type": units["unit_type"].to_numpy(),
+            "land_code": units["land_code"].map(LAND).to_numpy(),
+            "size_class": pd.Categorical(units["size_class"], categories=SIZES, ordered=True),
+            "population": units["population"].astype(float).to_numpy(),
+            "register_population": units["population"].astype("Int64").to_numpy(),
+            "y": units["y"].astype(float).to_numpy(),
+        }
+    )
+
+
+def _draw(units, rng, n=300):
+    propensity = units["population"] ** 0.5
+    return units.sample(n, weights=propensity, random_state=rng.integers(1 << 31))
+
+
+def test_raking_meets_the_register_margins():
+    rng = np.random.default_rng(1)
+    units = _population(rng)
+    w = weighting.weight(_responses(_draw(units, rng)), _margins(units))
+    for _, target in w.targets.iterrows():
+        col = "land_cell" if target["margin"] == "Land" else "size_cell"
+        assert w.frame.loc[w.frame[col] == target["cell"], "weight"].sum() == pytest.approx(target["n_register"])
+    assert w.frame["weight"].sum() == pytest.approx(len(units))
+    assert w.bounds_met and w.kish_deff > 1
+    g = w.frame["weight"] / w.frame["start_weight"]
+    assert g.between(*weighting.WEIGHT_BOUNDS).all()
+
+
+def test_tight_bounds_are_kept_where_the_margins_allow(monkeypatch):
+    rng = np.random.default_rng(3)
+    units = _population(rng)
+    responses, margins = _responses(_draw(units, rng)), _margins(units)
+    free = weighting.weight(responses, margins)
+    g_free = free.frame["weight"] / free.frame["start_weight"]
+    bounds = (g_free.min() * 1.2, g_free.max() * 0.9)  # tighter than plain raking on both sides
+    monkeypatch.setattr(weighting, "WEIGHT_BOUNDS", bounds)
+    w = weighting.weight(responses, margins)
+    g = w.frame["weight"] / w.frame["start_weight"]
+    assert w.bounds_met and g.min() >= bounds[0] * (1 - 1e-9) and g.max() <= bounds[1] * (1 + 1e-9)
+    for _, target in w.targets.iterrows():
+        col = "land_cell" if target["margin"] == "Land" else "size_cell"
+        assert w.frame.loc[w.frame[col] == target["cell"], "weight"].sum() == pytest.approx(target["n_register"])
+    monkeypatch.setattr(weighting, "WEIGHT_BOUNDS", (0.9, 1.1))  # impossible: margins win, flagged
+    assert not weighting.weight(responses, margins).bounds_met
+
+
+def test_weighting_removes_selection_bias_with_honest_intervals():
+    """Simulation with known truth: larger towns answer more often and differ in y. Weighted
+    shares must be unbiased with ~95 % interval coverage; unweighted shares are biased."""
+    rng = np.random.default_rng(20261122)
+    units = _population(rng)
+    margins, truth = _margins(units), units["y"].mean()
+    weighted, unweighted, covered = [], [], []
+    for _ in range(100):
+        responses = _responses(_draw(units, rng))
+        w = weighting.weight(responses, margins)
+        est = survey.mean(w.design, "y").iloc[0]
+        weighted.append(est["estimate"])
+        unweighted.append(responses["y"].mean())
+        covered.append(abs(est["estimate"] - truth) <= 1.96 * est["se"])
+    assert abs(np.mean(weighted) - truth) < 0.01
+    assert np.mean(unweighted) - truth > 0.05
+    assert 0.90 <= np.mean(covered) <= 0.99
+
+
+@pytest.mark.parametrize(
+    "counts, expected_pooled",
+    [
+        pytest.param({"a": 20, "b": 10, "c": 7}, set(), id="all-large-enough"),
+        pytest.param({"a": 20, "b": 3, "c": 2}, {"b", "c"}, id="small-ones-pooled"),
+        pytest.param({"a": 20, "b": 9, "c": 2}, {"b", "c"}, id="pool-too-small-takes-the-smallest-other"),
+        pytest.param({"a": 20, "b": 9, "c": 0}, {"b", "c"}, id="unanswered-category-pooled"),
+    ],
+)
+def test_pooling_of_small_laender(counts, expected_pooled):
+    sample = pd.Series([k for k, n in counts.items() for _ in range(n)])
+    mapping = weighting._pool_unordered(sample, pd.Series(1, index=list(counts)))
+    assert {k for k, v in mapping.items() if v == weighting.OTHER_LAENDER} == expected_pooled
+
+
+@pytest.mark.parametrize(
+    "counts, groups",
+    [
+        pytest.param([10, 10, 10], [[0], [1], [2]], id="nothing-to-merge"),
+        pytest.param([10, 2, 10], [[0, 1], [2]], id="merged-with-smaller-neighbour"),
+        pytest.param([3, 3, 20], [[0, 1], [2]], id="edge-merged-inwards"),
+        pytest.param([0, 0, 3], [[0, 1, 2]], id="everything-into-one"),
+    ],
+)
+def test_pooling_of_size_classes(counts, groups):
+    order = SIZES[: len(counts)]
+    sample = pd.Series([order[i] for i, n in enumerate(counts) for _ in range(n)], dtype=object)
+    mapping = weighting._pool_ordered(sample, order)
+    assert [[order.index(c) for c in order if mapping[c] == mapping[order[g[0]]]] for g in groups] == groups
+
+
+def test_residents_share_is_inhabitant_weighted_within_size_class():
+    """Two size classes: closed form sum_c P_c / P * (sum y x / sum x within c)."""
+    pops = [1000, 1500, 1200, 1800, 1100, 1300, 30000, 40000, 25000, 35000, 28000, 45000]
+    units = pd.DataFrame({"key": [str(i) for i in range(12)], "land_code": "09", "unit_type": GEMEINDE, "population": pops})
+    units["size_class"] = register.size_class(units["population"]).astype(str)
+    units["y"] = [1, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0, 0]
+    sample = units.drop(index=[5, 11])
+    w = weighting.weight(_responses(sample), _margins(units))
+    share = weighting.residents_share(weighting.residents_design(w), "y", lambda s: s == 1, w)
+    expected = 0.0
+    for cell in (units.index < 6, units.index >= 6):
+        s = sample[cell[sample.index]]
+        expected += units.loc[cell, "population"].sum() / sum(pops) * (s["y"] * s["population"]).sum() / s["population"].sum()
+    assert share["estimate"] == pytest.approx(expected)
+    assert 0 < share["se"] < 0.5
+
+
+def test_unweightable_responses_are_logged(cleaned):
+    df = cleaned.responses.copy()
+    df.loc[df.index[:3], ["population", "size_class"]] = None
+    log = audit.Audit()
+    out = weighting.add_weights(df, log, register.read_margins())
+    assert out["weight"].isna().sum() == 3
+    rows = log.frame()
+    assert (rows["rule"] == "not_weighted").sum() == 3
+
+
+def test_cleaning_without_register_weights_to_the_committed_margins(cleaned):
+    responses = cleaned.responses
+    assert (responses["match_status"] == "ohne Verzeichnis").all() and responses["register_key"].isna().all()
+    w = weighting.weight(responses, cleaned.margins)
+    distances = weighting.margin_distances(w, responses, cleaned.margins)
+    gem = distances[distances["Gruppe"] == "Gemeinden"]
+    assert (gem["Abstand gewichtet"] < 0.02).all() and (gem["Abstand ungewichtet"] > 0.05).all()
+    assert cleaned.provenance["register"]["source"].startswith("Statistisches Bundesamt")
+
+
+def test_headline_table_has_all_three_views(cleaned):
+    w = weighting.weight(cleaned.responses, cleaned.margins)
+    table = weighting.headline_shares(cleaned.responses, w)
+    assert len(table) == len(weighting.HEADLINES)
+    for view in ("ungewichtet", "Kommunen", "Einwohner"):
+        assert ((table[f"{view}_von"] <= table[view]) & (table[view] <= table[f"{view}_bis"])).all()
