@@ -95,16 +95,16 @@ def test_match(matcher, name, land, unit_type, population, expected):
         ("Krauschwitz i.d. O.L. / Krušwica", "krauschwitz l"),
     ],
 )
-def test_match_key(written, key):
-    assert names.match_key(written) == key
+def test_municipality_key(written, key):
+    assert names.municipality_key(written) == key
 
 
 @given(st.text(max_size=60))
 @settings(max_examples=300, deadline=None)
-def test_match_key_never_fails_and_is_stable(text):
-    key = names.match_key(text)
+def test_municipality_key_never_fails_and_is_stable(text):
+    key = names.municipality_key(text)
     assert key == key.strip() and "  " not in key
-    assert names.match_key(key) == names.match_key(key)
+    assert names.municipality_key(key) == names.municipality_key(key)
     names.base_key(text)
 
 

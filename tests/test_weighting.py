@@ -163,6 +163,14 @@ def test_cleaning_without_register_weights_to_the_committed_margins(cleaned):
     assert cleaned.provenance["register"]["source"].startswith("Statistisches Bundesamt")
 
 
+def test_loading_the_processed_weights_gives_the_fitted_design(cleaned):
+    fitted = weighting.weight(cleaned.responses, cleaned.margins)
+    loaded = weighting.load(cleaned.responses, cleaned.margins)
+    assert loaded.bounds_met == fitted.bounds_met
+    for column in ("has_cdo", "it_staff_fte"):
+        pd.testing.assert_frame_equal(survey.mean(loaded.design, column), survey.mean(fitted.design, column))
+
+
 def test_headline_table_has_all_three_views(cleaned):
     w = weighting.weight(cleaned.responses, cleaned.margins)
     table = weighting.headline_shares(cleaned.responses, w)

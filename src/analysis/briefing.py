@@ -214,9 +214,9 @@ def slide_sample_vs_register(w: weighting.Weighting, margins: pd.DataFrame, prov
     )
 
 
-def headline_table(responses: pd.DataFrame, w: weighting.Weighting):
-    """Headline shares unweighted, as share of municipalities and of residents, German format."""
-    table = suppress(weighting.headline_shares(responses, w))
+def headline_table(shares: pd.DataFrame):
+    """`weighting.headline_shares` unweighted, of municipalities and of residents, German format."""
+    table = suppress(shares)
     out = pd.DataFrame({"Kennzahl": table["Kennzahl"], "n": table["n"]})
     for key, label in SERIES.items():
         out[label] = [
@@ -226,8 +226,8 @@ def headline_table(responses: pd.DataFrame, w: weighting.Weighting):
     return out.style.format({"n": lambda v: fmt.number(v)}).hide(axis="index").set_uuid("headlines")
 
 
-def slide_headlines(responses: pd.DataFrame, w: weighting.Weighting, provenance: dict) -> None:
-    table = suppress(weighting.headline_shares(responses, w))
+def slide_headlines(shares: pd.DataFrame, provenance: dict) -> None:
+    table = suppress(shares)
     table = table[~table["suppressed"]].rename(columns={"Kennzahl": "label"})
     renamed = table.rename(columns={f"{k}{s}": f"{v}{s}" for k, v in SERIES.items() for s in ("", "_von", "_bis")})
     ax = plots.interval_dots(renamed, list(SERIES.values()), title="Kennzahlen: ungewichtet und gewichtet")

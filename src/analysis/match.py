@@ -1,6 +1,6 @@
 """Free-text municipality names to register keys (AGS, Kreis or Verband key).
 
-A name is reduced to its significant words (`names.match_key`) and looked up in three rounds:
+A name is reduced to its significant words (`names.municipality_key`) and looked up in three rounds:
 the whole key, the base name without its qualifier ("Frankfurt" of "Frankfurt am Main"), then
 typo-tolerant similarity (rapidfuzz). Candidates are then narrowed by the Land, the kind of unit
 and the inhabitant count the respondent gave. One candidate left: `matched`; several:
@@ -44,7 +44,7 @@ class Matcher:
 
     def __init__(self, units: pd.DataFrame):
         self.units = units.reset_index(drop=True)
-        self._keys = self.units["official_name"].map(names.match_key).tolist()
+        self._keys = self.units["official_name"].map(names.municipality_key).tolist()
         self._full = _index(pd.Series(self._keys))
         self._base = _index(self.units["official_name"].map(names.base_key))
         self._choices = list(self._full)
@@ -52,7 +52,7 @@ class Matcher:
     def match(
         self, name: object, land_code: str | None = None, unit_type: str | None = None, population: float | None = None
     ) -> Match:
-        key = names.match_key(name)
+        key = names.municipality_key(name)
         if key in _NOT_A_NAME or set(key.split()) & config.TEST_NAME_WORDS or not any(c.isalpha() for c in key):
             return Match(None, None, 0.0, NONE)
         rows, score = self._lookup(key, name)

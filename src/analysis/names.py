@@ -6,12 +6,6 @@ import re
 import unicodedata
 
 _TRANSLIT = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
-_ABBREVIATIONS = [
-    (re.compile(r"\ba\.\s?m\."), "am main"),
-    (re.compile(r"\ba\.\s?d\.\s?"), "an der "),
-    (re.compile(r"\bi\.\s?d\.\s?"), "in der "),
-    (re.compile(r"\bst\.\s?"), "sankt "),
-]
 #: Words that name the kind of unit, not the unit; dropped from the key.
 UNIT_WORDS = (
     "landeshauptstadt",
@@ -30,6 +24,16 @@ UNIT_WORDS = (
     "landkreis",
     "kreis",
     "lk",
+    "lkr",
+    "documenta stadt",
+    "amt",
+    "samtgemeinde",
+    "verbandsgemeinde",
+    "verwaltungsgemeinschaft",
+    "verwaltungsverband",
+    "vgem",
+    "gvv",
+    "vvg",
 )
 _UNIT_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in UNIT_WORDS) + r")\b")
 
@@ -41,29 +45,12 @@ def fold(text: str) -> str:
     return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
-def municipality_key(name: object) -> str:
-    """Comparable key of a municipality name: "Stadt Frankfurt a.M." -> "frankfurt am main".
-
-    What follows a comma is the register's kind of unit ("Kiel, Landeshauptstadt",
-    "Binz, Ostseebad") and is left out.
-    """
-    if name is None or (isinstance(name, float) and name != name):
-        return ""
-    text = fold(str(name).split(",", 1)[0])
-    for pattern, repl in _ABBREVIATIONS:
-        text = pattern.sub(repl, text)
-    text = _UNIT_RE.sub(" ", text)
-    text = re.sub(r"[^a-z0-9]+", " ", text)
-    return " ".join(text.split())
-
-
 def split_official(official_name: str) -> tuple[str, str]:
     """Register name "Kiel, Landeshauptstadt" -> ("Kiel", "Landeshauptstadt")."""
     base, _, suffix = str(official_name).partition(", ")
     return base.strip(), suffix.strip()
 
 
-# --- register matching ---------------------------------------------------------------------------
 _MATCH_EXPANSIONS = [
     (re.compile(r"\ba\.\s?m(?:\.|\b)"), " main "),  # a.M. = am Main
     (re.compile(r"(?:^|\s)st\.?\s"), " sankt "),  # St. Ingbert
@@ -76,19 +63,17 @@ _REGION_ABBREVIATIONS = {
     "schw": "schwaben", "vogtl": "vogtland", "rhld": "rheinland", "thuer": "thueringen",
 }  # fmt: skip
 _CONNECTORS = {"am", "an", "der", "den", "dem", "in", "im", "bei", "vor", "vorm", "ob", "auf", "a", "i", "b", "d", "v", "o", "u"}
-_VERBAND_WORDS = ("vgem", "gvv", "vvg", "amt", "samtgemeinde", "verbandsgemeinde", "verwaltungsgemeinschaft",
-                  "verwaltungsverband", "lkr", "documenta stadt", "kreisstadt")  # fmt: skip
-_MATCH_UNIT_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in (*_VERBAND_WORDS, *UNIT_WORDS)) + r")\b")
 _QUALIFIER_RE = re.compile(
     r"\s*(\(|/|\b(am|an der|an|in der|im|bei|vor der|vorm|ob der|auf)\s|\b[aivob]\.\s?d\.|\b[aib]\.\s?\S)"
 )
 
 
-def match_key(name: object) -> str:
-    """Significant words of a name, for register matching.
+def municipality_key(name: object) -> str:
+    """Significant words of a municipality name, comparable across spellings.
 
     "Stadt Frankfurt a.M." and "Frankfurt am Main, Stadt" -> "frankfurt main";
-    "Weiden i.d.OPf." -> "weiden oberpfalz"; "Landkreis Rostock" -> "rostock".
+    "Weiden i.d.OPf." -> "weiden oberpfalz"; "Landkreis Rostock" -> "rostock". What follows
+    a comma is the register's kind of unit ("Kiel, Landeshauptstadt") and is left out.
     """
     if name is None or (isinstance(name, float) and name != name):
         return ""
@@ -96,18 +81,18 @@ def match_key(name: object) -> str:
     text = fold(text).replace("-", " ")
     for pattern, repl in _MATCH_EXPANSIONS:
         text = pattern.sub(repl, text)
-    text = _MATCH_UNIT_RE.sub(" ", text)
+    text = _UNIT_RE.sub(" ", text)
     words = re.sub(r"[^a-z0-9]+", " ", text).split()
     words = [_REGION_ABBREVIATIONS.get(w, w) for w in words if w not in _CONNECTORS]
     return " ".join(words)
 
 
 def base_key(name: object) -> str:
-    """`match_key` of the name without its qualifier: "Halle (Saale)" -> "halle"."""
+    """`municipality_key` of the name without its qualifier: "Halle (Saale)" -> "halle"."""
     if name is None or (isinstance(name, float) and name != name):
         return ""
     text = str(name).split(",", 1)[0].split(" / ", 1)[0]
     folded = fold(text)
-    folded = _MATCH_UNIT_RE.sub(" ", folded).strip()
+    folded = _UNIT_RE.sub(" ", folded).strip()
     cut = _QUALIFIER_RE.search(folded, 1)
-    return match_key(folded[: cut.start()] if cut else folded)
+    return municipality_key(folded[: cut.start()] if cut else folded)

@@ -155,15 +155,24 @@ class Design:
         (`calfun="raking"`) or, with `bounds` = (L, U) on the ratio new / old weight, bounded
         logit calibration (`calfun="logit"`). Standard errors use the residuals of the weighted
         regression on the margin cells. Raises if no solution is found (bounds too tight)."""
+        x, t = self._indicators(margins)
+        g = _solve_calibration(x, self.weights, t, bounds, max_iter)
+        return replace(self, weights=self.weights * g, calibrations=(*self.calibrations, _Greg(x, self.weights)))
+
+    def calibrated(self, margins: dict[str | tuple, pd.Series | dict], weights: np.ndarray) -> Design:
+        """This design after a calibration to `margins` that gave `weights` (e.g. read back
+        from disk): the same standard errors as `calibrate`, without solving again."""
+        x, _ = self._indicators(margins)
+        return replace(self, weights=np.asarray(weights, dtype=float), calibrations=(*self.calibrations, _Greg(x, self.weights)))
+
+    def _indicators(self, margins) -> tuple[np.ndarray, np.ndarray]:
+        """0/1 matrix of every row's cell in every margin, and the cells' population counts."""
         blocks, totals = [], []
         for by, pop in margins.items():
             codes, target = self._cells(list(by) if isinstance(by, tuple) else by, pop)
             blocks.append(np.eye(len(target))[codes])
             totals.append(target)
-        x, t = np.hstack(blocks), np.concatenate(totals)
-        g = _solve_calibration(x, self.weights, t, bounds, max_iter)
-        greg = _Greg(x, self.weights)
-        return replace(self, weights=self.weights * g, calibrations=(*self.calibrations, greg))
+        return np.hstack(blocks), np.concatenate(totals)
 
     def _cells(self, by, population) -> tuple[np.ndarray, np.ndarray]:
         """Cell code of every row and the population count of every cell."""

@@ -66,6 +66,26 @@ def population_table(units_or_margins: pd.DataFrame) -> pd.DataFrame:
 
 def weight(responses: pd.DataFrame, margins: pd.DataFrame) -> Weighting:
     """Rake the responses (processed, labelled) to the register margins."""
+    frame, targets, base, rake_margins = _setup(responses, margins)
+    design, bounds_met = _bounded_rake(base, rake_margins)
+    frame["weight"] = design.weights
+    return Weighting(design, frame, targets, bounds_met)
+
+
+def load(responses: pd.DataFrame, margins: pd.DataFrame) -> Weighting:
+    """The weighting of processed responses, rebuilt from their `weight` column (no new fit)."""
+    frame, targets, base, rake_margins = _setup(responses, margins)
+    weights = responses.loc[frame.index, "weight"].astype(float).to_numpy()
+    if np.isnan(weights).any():
+        raise ValueError("weightable responses without weight: the processed data are not from this cleaning step")
+    g = weights / base.weights
+    bounds_met = bool(g.min() >= WEIGHT_BOUNDS[0] * (1 - 1e-6) and g.max() <= WEIGHT_BOUNDS[1] * (1 + 1e-6))
+    frame["weight"] = weights
+    return Weighting(base.calibrated(rake_margins, weights), frame, targets, bounds_met)
+
+
+def _setup(responses: pd.DataFrame, margins: pd.DataFrame):
+    """Weightable rows with their (pooled) cells, register targets, starting design, margins."""
     pop = population_table(margins)
     df = responses.assign(
         group=responses["unit_type"].astype(object).map(GROUP_OF_UNIT_TYPE),
@@ -99,10 +119,7 @@ def weight(responses: pd.DataFrame, margins: pd.DataFrame) -> Weighting:
         }
         for margin, cell_col in (("Land", "land_cell"), ("Größenklasse", "size_cell"))
     }
-    base = survey.Design.from_frame(frame, strata="group", fpc="N_group")
-    design, bounds_met = _bounded_rake(base, margins_for_rake)
-    frame["weight"] = design.weights
-    return Weighting(design, frame, targets, bounds_met)
+    return frame, targets, survey.Design.from_frame(frame, strata="group", fpc="N_group"), margins_for_rake
 
 
 def _bounded_rake(base: survey.Design, margins: dict):
