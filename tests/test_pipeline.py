@@ -37,6 +37,15 @@ def test_briefing_compares_sample_register_and_weighted_shares(run):
     assert responses["weight"].notna().all() and responses["weight"].sum() > len(responses)
 
 
+def test_briefing_shows_maturity_and_hypothesis_verdicts(run):
+    root, html, _ = run
+    text = html.read_text(encoding="utf-8")
+    assert "Wie digital sind die Kommunen?" in text and "Was hängt mit dem Reifegrad zusammen?" in text
+    results = pd.read_parquet(root / "processed" / config.RESULTS_FILE)
+    for row in results.itertuples():
+        assert row.statement_de in text and row.verdict_de in text
+
+
 def test_briefing_shows_no_code(run):
     text = run[1].read_text(encoding="utf-8")
     assert "load_processed" not in text and "briefing.slide_" not in text

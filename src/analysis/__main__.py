@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis {simulate,clean,register,match,run} ...`; bad input ends with exit code 2."""
+"""Command line: `python -m analysis {simulate,clean,register,match,test,validate,run} ...`; bad input ends with exit code 2."""
 
 from __future__ import annotations
 
@@ -53,6 +53,25 @@ def _match(args: argparse.Namespace) -> None:
     print(", ".join(f"{status}: {counts.get(status, 0)}" for status in (match.MATCHED, match.AMBIGUOUS, match.NONE)))
 
 
+def _test(args: argparse.Namespace) -> None:
+    from . import clean, hypotheses
+
+    responses, _, _ = clean.load_processed(args.data)
+    results = hypotheses.run(responses, args.hypotheses)
+    for path in hypotheses.save(results, args.out):
+        print(f"geschrieben: {path}")
+    print(results.table[["hypothesis_id", "estimate", "ci_low", "ci_high", "p_holm", "n", "verdict_de"]].to_string(index=False))
+
+
+def _validate(args: argparse.Namespace) -> None:
+    from . import validation
+
+    summary = validation.study(args.reps, args.n, args.seed, args.workers)
+    for path in validation.write_report(summary, args.out):
+        print(f"geschrieben: {path}")
+    print(summary.to_string(index=False))
+
+
 def _run(args: argparse.Namespace) -> None:
     from . import pipeline
 
@@ -89,6 +108,20 @@ def parser() -> argparse.ArgumentParser:
     m.add_argument("--names", type=Path, required=True, help="';'-separated CSV with header name;land")
     m.add_argument("--out", type=Path, required=True, help="result CSV: name;land;ags;official_name;score;status")
     m.set_defaults(func=_match)
+
+    t = sub.add_parser("test", help="test the pre-registered hypotheses on processed data")
+    t.add_argument("--data", type=Path, default=config.PROCESSED, help="processed data folder (responses.parquet)")
+    t.add_argument("--out", type=Path, default=config.PROCESSED, help="folder for hypotheses.parquet/.csv")
+    t.add_argument("--hypotheses", type=Path, default=config.HYPOTHESES, help="hypothesis registry (YAML)")
+    t.set_defaults(func=_test)
+
+    v = sub.add_parser("validate", help="simulation study: coverage and false positives of the hypothesis tests")
+    v.add_argument("--reps", type=int, default=200)
+    v.add_argument("--n", type=int, default=400, help="exported rows per simulated survey")
+    v.add_argument("--seed", type=int, default=20261122)
+    v.add_argument("--workers", type=int, default=2)
+    v.add_argument("--out", type=Path, default=config.REPORTS / "validation")
+    v.set_defaults(func=_validate)
 
     r = sub.add_parser("run", help="run the notebooks in order and write the briefing")
     r.add_argument("--raw", type=Path, default=config.EXAMPLE_RAW)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import base64
 import html
 
+import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
-from . import audit, codebook, config, fmt, plots, weighting
+from . import audit, codebook, config, fmt, maturity, plots, weighting
 
 RULE_LABELS = {
     "test_response": "Testeingaben",
@@ -241,4 +242,40 @@ def slide_headlines(shares: pd.DataFrame, provenance: dict) -> None:
             f"und {fmt.percent(first['Einwohner'])} der Einwohner (gewichtet)."
         ),
         note=caption(int(table["n"].max()), provenance, register_note(provenance)),
+    )
+
+
+# --- maturity and hypotheses -----------------------------------------------------------------------
+def plain_effect(row: pd.Series) -> str:
+    """The tested effect in words, with its 95 % interval, German number format."""
+    if pd.isna(row["estimate"]):
+        return "–"
+    if row["model"] == "ols":
+        return (f"{fmt.number(row['estimate'], 2)} Standardabweichungen "
+                f"(95 %: {fmt.number(row['ci_low'], 2)} bis {fmt.number(row['ci_high'], 2)})")  # fmt: skip
+    odds = [fmt.number(float(np.exp(row[c])), 1) for c in ("estimate", "ci_low", "ci_high")]
+    return f"Chance {odds[0]}-fach (95 %: {odds[1]} bis {odds[2]})"
+
+
+def verdict_table(results: pd.DataFrame):
+    """Hypotheses with verdict, effect in words and n, as an index-free Styler."""
+    table = pd.DataFrame(
+        {
+            "Hypothese": results["hypothesis_id"] + ": " + results["statement_de"],
+            "Ergebnis": results["verdict_de"],
+            "Effekt": results.apply(plain_effect, axis=1),
+            "n": results["n"],
+        }
+    )
+    return table.style.format({"n": lambda v: fmt.number(v)}).hide(axis="index").set_uuid("verdicts")
+
+
+def slide_maturity(responses: pd.DataFrame, provenance: dict) -> None:
+    values = maturity.index(responses).dropna()
+    ax = plots.histogram(values, bins=20, title="Digitaler Reifegrad der Kommunen", xlabel="Reifegrad-Index (0–100)")
+    show(
+        ax,
+        alt=(f"Histogramm des Reifegrad-Index: Median {fmt.number(values.median())}, die Hälfte der Kommunen "
+             f"liegt zwischen {fmt.number(values.quantile(0.25))} und {fmt.number(values.quantile(0.75))}."),  # fmt: skip
+        note=caption(len(values), provenance, "Index aus dem Stand von 14 Angeboten und dem Anteil der OZG-Leistungen online"),
     )

@@ -9,6 +9,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 import pandas as pd  # noqa: E402
 import seaborn as sns  # noqa: E402
 
@@ -118,6 +119,41 @@ def interval_dots(data: pd.DataFrame, series: list[str], *, ax=None, title: str 
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(fmt.PERCENT_AXIS)
     ax.legend(ncols=k, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=10)
+    ax.set_title(title, loc="left")
+    return ax
+
+
+def coefficients(data: pd.DataFrame, series: dict[str, str], *, ax=None, title: str = ""):
+    """Forest plot: one row per item (`label`), one marker per series; `series` maps a column
+    prefix ("" for estimate/ci_low/ci_high, "weighted_", "mice_") to its legend label."""
+    ax = _axes(ax)
+    data = data.iloc[::-1].reset_index(drop=True)
+    k = len(series)
+    markers = ["o", "s", "D", "^"]
+    for j, (prefix, name) in enumerate(series.items()):
+        y = data.index + (j - (k - 1) / 2) * 0.22
+        est = data[f"{prefix}estimate"]
+        err = [est - data[f"{prefix}ci_low"], data[f"{prefix}ci_high"] - est]
+        ax.errorbar(est, y, xerr=err, fmt=markers[j], color=PALETTE[j], label=name, capsize=3)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(data.index, data["label"])
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 1)))
+    ax.legend(ncols=k, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=10)
+    ax.set_title(title, loc="left")
+    return ax
+
+
+def coverage_dots(summary: pd.DataFrame, *, ax=None, title: str = ""):
+    """Coverage per hypothesis against the 93-97 % target band."""
+    ax = _axes(ax)
+    ax.axvspan(0.93, 0.97, color=PALETTE[2], alpha=0.2, label="Ziel 93–97 %")
+    ax.plot(summary["coverage"], summary["hypothesis_id"], "o", color=PALETTE[0], label="Überdeckung")
+    ax.axvline(0.95, color="black", linewidth=0.8)
+    ax.set_xlim(0.8, 1.0)
+    ax.set_xticks([0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 1.00])
+    ax.xaxis.set_major_formatter(fmt.PERCENT_AXIS)
+    ax.invert_yaxis()
+    ax.legend(loc="lower left", frameon=False, fontsize=10)
     ax.set_title(title, loc="left")
     return ax
 

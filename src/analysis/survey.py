@@ -156,8 +156,11 @@ class Design:
         logit calibration (`calfun="logit"`). Standard errors use the residuals of the weighted
         regression on the margin cells. Raises if no solution is found (bounds too tight)."""
         x, t = self._indicators(margins)
-        g = _solve_calibration(x, self.weights, t, bounds, max_iter)
-        return replace(self, weights=self.weights * g, calibrations=(*self.calibrations, _Greg(x, self.weights)))
+        if bounds is None:  # raking: iterative proportional fitting to full convergence
+            weights = self.rake(margins, max_iter=max(max_iter, 1000), epsilon=1e-10).weights
+        else:
+            weights = self.weights * _solve_calibration(x, self.weights, t, bounds, max_iter)
+        return replace(self, weights=weights, calibrations=(*self.calibrations, _Greg(x, self.weights)))
 
     def calibrated(self, margins: dict[str | tuple, pd.Series | dict], weights: np.ndarray) -> Design:
         """This design after a calibration to `margins` that gave `weights` (e.g. read back
@@ -216,29 +219,35 @@ class Design:
 
 
 def _solve_calibration(x, d, totals, bounds, max_iter) -> np.ndarray:
-    """Newton's method for the g-weights g = F(x @ lam) with sum(d * g * x) = totals."""
-    if bounds is None:
-        def f(u):
-            return np.exp(u), np.exp(u)
-    else:
-        lo, hi = bounds
-        if not lo < 1 < hi:
-            raise ValueError("bounds must satisfy lower < 1 < upper")
-        a = (hi - lo) / ((1 - lo) * (hi - 1))
+    """Damped Newton for the bounded logit g-weights g = F(x @ lam), sum(d * g * x) = totals."""
+    lo, hi = bounds
+    if not lo < 1 < hi:
+        raise ValueError("bounds must satisfy lower < 1 < upper")
+    a = (hi - lo) / ((1 - lo) * (hi - 1))
 
-        def f(u):
-            e = np.exp(np.clip(a * u, -700, 700))
-            g = (lo * (hi - 1) + hi * (1 - lo) * e) / ((hi - 1) + (1 - lo) * e)
-            return g, (g - lo) * (hi - g) * a / ((hi - lo))
+    def f(u):
+        e = np.exp(np.clip(a * u, -700, 700))
+        g = (lo * (hi - 1) + hi * (1 - lo) * e) / ((hi - 1) + (1 - lo) * e)
+        return g, (g - lo) * (hi - g) * a / (hi - lo)
+
     lam = np.zeros(x.shape[1])
     scale = max(1.0, np.abs(totals).max())
+    g, dg = f(x @ lam)
+    residual = totals - x.T @ (d * g)
     for _ in range(max_iter):
-        g, dg = f(x @ lam)
-        residual = totals - x.T @ (d * g)
         if np.abs(residual).max() < 1e-10 * scale:
             return g
         jac = (x * (d * dg)[:, None]).T @ x
-        lam = lam + np.linalg.lstsq(jac, residual, rcond=None)[0]
+        step = np.linalg.lstsq(jac, residual, rcond=None)[0]
+        for _ in range(30):  # halve the step until the residual shrinks
+            g_new, dg_new = f(x @ (lam + step))
+            res_new = totals - x.T @ (d * g_new)
+            if np.linalg.norm(res_new) < np.linalg.norm(residual):
+                break
+            step = step / 2
+        else:
+            break
+        lam, g, dg, residual = lam + step, g_new, dg_new, res_new
     raise RuntimeError("calibration failed: no weights meet the margins within the bounds")
 
 

@@ -1,0 +1,125 @@
+"""Pre-registered hypothesis tests: registry, estimation, multiple testing, verdicts, validation."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from scipy.stats import norm
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+
+from analysis import clean, config, hypotheses, validation
+from analysis.hypotheses import Hypothesis
+
+
+@pytest.fixture(scope="module")
+def example_results():
+    return hypotheses.run(clean.clean(config.EXAMPLE_RAW).responses)
+
+
+def test_registry_has_the_briefs_hypotheses_and_they_are_well_formed():
+    hyps, alpha = hypotheses.registry()
+    assert alpha == 0.05 and len(hyps) >= 7
+    assert {"log_staff_per_10k", "log_budget_per_inhabitant"} <= {h.test for h in hyps if h.outcome == "maturity_index"}
+    frame_columns = set(hypotheses.analysis_frame(clean.clean(config.EXAMPLE_RAW).responses).columns)
+    for h in hyps:
+        assert h.test in h.predictors and h.model in ("ols", "logit", "ordinal")
+        assert h.direction in ("positive", "negative") and h.family in ("primary", "secondary")
+        assert set(h.variables) <= frame_columns, h.id
+        assert h.statement_de and h.statement_en
+    assert {h.model for h in hyps} == {"ols", "logit", "ordinal"}
+
+
+def test_results_table_has_every_hypothesis_and_the_required_columns(example_results):
+    table = example_results.table
+    required = ["hypothesis_id", "statement_de", "estimate", "ci_low", "ci_high", "p", "p_holm", "p_bh", "n", "mde", "verdict_de"]
+    assert set(required) <= set(table.columns)
+    assert table["hypothesis_id"].tolist() == [h.id for h in hypotheses.registry()[0]]
+    assert set(table["verdict_de"]) <= set(hypotheses.VERDICTS)
+    assert (table["ci_low"] < table["estimate"]).all() and (table["estimate"] < table["ci_high"]).all()
+    assert (table["p_holm"] >= table["p"]).all() and (table["p_bh"] >= table["p"]).all()
+    assert table[["weighted_estimate", "mice_estimate"]].notna().all().all()
+
+
+def test_planted_effects_are_found_and_null_effects_are_not(example_results):
+    verdict = example_results.table.set_index("hypothesis_id")["verdict_de"]
+    assert verdict[["H1", "H2", "H6", "H7"]].eq("bestätigt").all()  # planted, strong
+    assert verdict[["H4", "H5"]].eq("nicht bestätigt").all()  # truly null in the simulation
+
+
+def test_holm_and_benjamini_hochberg_by_hand():
+    table = pd.DataFrame({"p": [0.01, 0.04, 0.03, 0.2, np.nan], "estimate": [1.0, 1.0, -1.0, 1.0, np.nan],
+                          "direction": "positive"})  # fmt: skip
+    out = hypotheses.adjust(table, 0.05)
+    assert out["p_holm"].tolist()[:4] == pytest.approx([0.04, 0.09, 0.09, 0.2])
+    assert out["p_bh"].tolist()[:4] == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.2])
+    assert out["verdict_de"].tolist() == ["bestätigt", "nicht bestätigt", "nicht bestätigt", "nicht bestätigt", "nicht prüfbar"]
+
+
+def test_mde_is_the_80_percent_power_effect():
+    assert hypotheses.mde(0.1, 0.05, 300) == pytest.approx((norm.ppf(0.975) + norm.ppf(0.8)) * 0.1, rel=1e-4)
+
+
+def _toy(n=200, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=n)
+    return pd.DataFrame({"x": x, "y": 0.5 * x + rng.normal(size=n), "weight": 1.0})
+
+
+def test_ols_standardised_coefficient_is_the_correlation_without_controls():
+    h = Hypothesis("T", "", "", "y", ["x"], "x", [], "ols", "positive", "primary")
+    data = _toy()
+    f = hypotheses.fit(h, (data - data.mean()) / data.std())
+    assert f.estimate == pytest.approx(data["x"].corr(data["y"]))
+
+
+def test_weighted_ordered_logit_equals_replicated_rows():
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=150)
+    y = np.digitize(x + rng.logistic(size=150), [-1, 0, 1]) + 1
+    w = rng.integers(1, 4, size=150)
+    weighted = hypotheses.WeightedOrderedModel(pd.Series(y), pd.DataFrame({"x": x}), case_weights=w, distr="logit")
+    replicated = OrderedModel(pd.Series(np.repeat(y, w)), pd.DataFrame({"x": np.repeat(x, w)}), distr="logit")
+    a = weighted.fit(method="bfgs", disp=False, maxiter=500).params
+    b = replicated.fit(method="bfgs", disp=False, maxiter=500).params
+    assert a.to_numpy() == pytest.approx(b.to_numpy(), abs=1e-4)
+
+
+def test_multiple_imputation_is_reproducible():
+    h = hypotheses.registry()[0][0]
+    frame = hypotheses.analysis_frame(clean.clean(config.EXAMPLE_RAW).responses)
+    a, b = hypotheses.fit_mice(h, frame), hypotheses.fit_mice(h, frame)
+    assert (a.estimate, a.se, a.n) == (b.estimate, b.se, b.n) and a.n > 0
+
+
+def test_too_few_answers_make_a_hypothesis_untestable():
+    responses = clean.clean(config.EXAMPLE_RAW).responses.head(25)
+    table = hypotheses.run(responses, mice=False).table
+    assert (table["verdict_de"] == "nicht prüfbar").all()
+    assert table["note"].str.contains("zu wenige").all()
+    assert table["p"].isna().all() and table["p_holm"].isna().all()
+
+
+def test_cli_writes_the_results_table(tmp_path):
+    processed = tmp_path / "processed"
+    clean.save(clean.clean(config.EXAMPLE_RAW), processed)
+    raw = yaml.safe_load(config.HYPOTHESES.read_text(encoding="utf-8"))
+    raw["hypotheses"] = raw["hypotheses"][:2]  # a shorter registry keeps the test quick
+    registry = tmp_path / "hypotheses.yaml"
+    registry.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "analysis", "test", "--data", str(processed), "--out", str(tmp_path / "out"),
+                          "--hypotheses", str(registry)], capture_output=True, text=True)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    table = pd.read_csv(tmp_path / "out" / config.RESULTS_CSV, sep=";", encoding="utf-8-sig")
+    assert table["hypothesis_id"].tolist() == ["H1", "H2"] and "verdict_de" in table
+    assert (tmp_path / "out" / config.RESULTS_FILE).is_file()
+
+
+def test_small_validation_study_runs_and_summarises():
+    """A small version of `python -m analysis validate` (the full study has 200 repetitions)."""
+    summary = validation.study(reps=2, n=300, truth_n=1500, workers=1, progress=None)
+    assert summary["hypothesis_id"].tolist() == [h.id for h in hypotheses.registry()[0]]
+    assert summary["coverage"].between(0, 1).all() and summary["rejection_rate"].between(0, 1).all()
+    assert summary.set_index("hypothesis_id").loc[list(validation.NULL_HYPOTHESES), "truth"].eq(0).all()
