@@ -16,7 +16,6 @@ from statsmodels.multivariate.factor import Factor
 from . import codebook
 
 STATUS_SCORE = {"nicht geplant": 0.0, "geplant": 1 / 3, "in Umsetzung": 2 / 3, "in Betrieb": 1.0}
-LEVEL_LABELS = {0: "nicht geplant", 1: "geplant", 2: "in Umsetzung", 3: "in Betrieb"}
 
 
 def offer_scores(responses: pd.DataFrame) -> pd.DataFrame:
