@@ -37,6 +37,15 @@ def test_briefing_compares_sample_register_and_weighted_shares(run):
     assert responses["weight"].notna().all() and responses["weight"].sum() > len(responses)
 
 
+def test_briefing_has_a_steckbrief_per_kommunentyp(run):
+    root, html, _ = run
+    text = html.read_text(encoding="utf-8")
+    for name in ("Bedächtige", "Optimierer", "Serviceorientierte", "Community Manager"):
+        assert f"Typ „{name}“" in text and f"Zielwichtigkeit für {name}" in text
+    members = pd.read_parquet(root / "processed" / config.TYPES_FILE)
+    assert set(members["kommunentyp"]) == {"Bedächtige", "Optimierer", "Serviceorientierte", "Community Manager"}
+
+
 def test_briefing_shows_maturity_and_hypothesis_verdicts(run):
     root, html, _ = run
     text = html.read_text(encoding="utf-8")

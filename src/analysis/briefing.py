@@ -279,3 +279,41 @@ def slide_maturity(responses: pd.DataFrame, provenance: dict) -> None:
              f"liegt zwischen {fmt.number(values.quantile(0.25))} und {fmt.number(values.quantile(0.75))}."),  # fmt: skip
         note=caption(len(values), provenance, "Index aus dem Stand von 14 Angeboten und dem Anteil der OZG-Leistungen online"),
     )
+
+
+# --- Kommunentypen -------------------------------------------------------------------------------
+def slide_types_overview(members: pd.Series, provenance: dict) -> None:
+    counts = members.value_counts()
+    table = suppress(pd.DataFrame({"label": counts.index, "n": counts.to_numpy()}))
+    ax = plots.count_bars(table, title="Kommunentypen nach ihren Digitalisierungszielen")
+    shown = table[~table["suppressed"]]
+    show(
+        ax,
+        alt="Balken je Kommunentyp: " + ", ".join(f"{r.label} {r.n}" for r in shown.itertuples()) + ".",
+        note=caption(int(counts.sum()), provenance, "Typen nach den Prioritäten der Ziele (k-Means, je Kommune standardisiert)"),
+    )
+
+
+def slide_type(name: str, profiles: pd.DataFrame, provenance: dict) -> None:
+    """One type's Steckbrief: goal profile chart and key figures, or a suppression notice."""
+    if name not in profiles.index or profiles.loc[name, "n"] < config.MIN_CELL_N:
+        display(HTML(f"<p>Weniger als {config.MIN_CELL_N} Kommunen dieses Typs: nicht ausgewiesen.</p>"))
+        return
+    p = profiles.loc[name]
+    goals = p[[c for c in p.index if c.startswith("Ziel: ")]].astype(float).sort_values(ascending=False)
+    table = pd.DataFrame({"label": [g.removeprefix("Ziel: ") for g in goals.index], "n": goals.to_numpy(),
+                          "suppressed": False})  # fmt: skip
+    ax = plots.count_bars(table, title=f"{name}: Wichtigkeit der Ziele (1–5)", decimals=1)
+    ax.set_xlabel("mittlere Wichtigkeit (1 = unwichtig, 5 = sehr wichtig)")
+    obstacles = p[[c for c in p.index if c.startswith("starkes Hemmnis: ")]].astype(float).sort_values(ascending=False)
+    facts = (
+        f"<ul><li>{fmt.number(p['n'])} Kommunen; häufigste Größenklasse: {html.escape(str(p['häufigste Größenklasse']))}; "
+        f"Länder: {html.escape(str(p['häufigste Länder']))}</li>"
+        f"<li>Reifegrad im Mittel {fmt.number(p['Reifegrad (Mittel)'])} von 100; Strategie beschlossen: "
+        f"{fmt.percent(p['Strategie beschlossen'])}; CDO/Stabsstelle: {fmt.percent(p['CDO/Stabsstelle'])}</li>"
+        f"<li>Größtes Hemmnis: {html.escape(obstacles.index[0].removeprefix('starkes Hemmnis: '))} "
+        f"({fmt.percent(obstacles.iloc[0])} stark oder sehr stark)</li></ul>"
+    )
+    display(HTML(facts))
+    show(ax, alt=f"Balken der Zielwichtigkeit für {name}; am wichtigsten: {table['label'].iloc[0]}, {table['label'].iloc[1]}.",
+         note=caption(int(p["n"]), provenance))  # fmt: skip

@@ -31,13 +31,15 @@ MARGINS_FILE = "register_margins.parquet"
 RESULTS_FILE = "hypotheses.parquet"
 RESULTS_CSV = "hypotheses.csv"
 DIAGNOSTICS_FILE = "hypotheses_diagnostics.parquet"
+TYPES_FILE = "kommunentypen.parquet"
+TYPOLOGY_MODEL = "kommunentypen_model.json"
 
 #: The pre-registered hypotheses.
 HYPOTHESES = ROOT / "config" / "hypotheses.yaml"
 CONTACTS_FILE = "contacts.csv"
 
 #: Notebooks the pipeline runs, in order; the last one is exported as the briefing.
-PIPELINE_NOTEBOOKS = ["01_clean.ipynb", "02_weights.ipynb", "03_hypotheses.ipynb", "90_briefing.ipynb"]
+PIPELINE_NOTEBOOKS = ["01_clean.ipynb", "02_weights.ipynb", "03_hypotheses.ipynb", "04_typology.ipynb", "90_briefing.ipynb"]
 BRIEFING_HTML = "briefing.html"
 
 #: Subgroup results with fewer responding municipalities than this are suppressed.

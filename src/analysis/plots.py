@@ -43,14 +43,15 @@ def _axes(ax):
     return ax
 
 
-def count_bars(data: pd.DataFrame, *, label: str = "label", n: str = "n", ax=None, title: str = ""):
-    """Horizontal bars of counts; rows flagged `suppressed` show a notice instead of a bar."""
+def count_bars(data: pd.DataFrame, *, label: str = "label", n: str = "n", ax=None, title: str = "", decimals: int = 0):
+    """Horizontal bars of counts (or means, with `decimals`); rows flagged `suppressed` show a
+    notice instead of a bar."""
     ax = _axes(ax)
     data = data.iloc[::-1]
     values = data[n].where(~data["suppressed"], 0)
     bars = ax.barh(data[label].astype(str), values, color=PALETTE[0])
     for bar, value, hidden in zip(bars, values, data["suppressed"]):
-        text = SUPPRESSED_TEXT if hidden else fmt.number(value)
+        text = SUPPRESSED_TEXT if hidden else fmt.number(value, decimals)
         ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(4, 0),
                     textcoords="offset points", va="center", fontsize=10)  # fmt: skip
     ax.set_xlabel("Anzahl Kommunen")

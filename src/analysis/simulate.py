@@ -530,7 +530,7 @@ def write_export(export: pd.DataFrame, truth_rows: pd.DataFrame, truth: Truth, o
     else:
         files.write_with(out, lambda tmp: export.to_excel(tmp, sheet_name="Form1", index=False, engine="openpyxl"))
     stem = out.with_name(out.name.split(".")[0])
-    truth_csv = files.write_csv(truth_rows, stem.with_name(stem.name + ".truth.csv"))
+    truth_csv = files.write_csv(truth_rows, truth_path(out))
     truth_json = files.write_text(
         stem.with_name(stem.name + ".truth.json"), json.dumps(asdict(truth), ensure_ascii=False, indent=2) + "\n"
     )
@@ -549,6 +549,12 @@ def write_export(export: pd.DataFrame, truth_rows: pd.DataFrame, truth: Truth, o
     }
     prov = files.write_text(provenance_path(out), json.dumps(provenance, ensure_ascii=False, indent=2) + "\n")
     return [out, truth_csv, truth_json, prov]
+
+
+def truth_path(export: Path) -> Path:
+    """Where `write_export` puts the per-row truth of an export."""
+    export = Path(export)
+    return export.with_name(export.name.split(".")[0] + ".truth.csv")
 
 
 def provenance_path(export: Path) -> Path:
