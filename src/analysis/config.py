@@ -10,7 +10,8 @@ ROOT = Path(os.environ.get("ANALYSIS_ROOT", Path(__file__).resolve().parents[2])
 
 DATA = ROOT / "data"
 RAW = DATA / "raw"
-PROCESSED = DATA / "processed"
+#: Processed outputs; ANALYSIS_PROCESSED redirects them (the test suite uses a temporary folder).
+PROCESSED = Path(os.environ.get("ANALYSIS_PROCESSED", DATA / "processed"))
 PERSONAL = DATA / "personal"  # contact e-mails and consent: never analysis data, never committed
 REFERENCE = DATA / "reference"
 NOTEBOOKS = ROOT / "notebooks"

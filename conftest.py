@@ -1,0 +1,14 @@
+"""Test session set-up shared by tests/ and the nbval run of notebooks/: processed outputs of
+notebooks executed with their default parameters go to a temporary folder, so that `make test`
+leaves the data of the last `make briefing` untouched."""
+
+import os
+import shutil
+import tempfile
+
+_TMP = tempfile.mkdtemp(prefix="analysis-test-")
+os.environ.setdefault("ANALYSIS_PROCESSED", os.path.join(_TMP, "processed"))
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_TMP, ignore_errors=True)
