@@ -96,7 +96,9 @@ def test_multiple_imputation_is_reproducible():
 
 def test_too_few_answers_make_a_hypothesis_untestable():
     responses = clean.clean(config.EXAMPLE_RAW).responses.head(25)
-    table = hypotheses.run(responses, mice=False).table
+    results = hypotheses.run(responses, mice=False)
+    table = results.table
+    assert hypotheses.model_summary(results, "H1").startswith("H1: kein Modell (zu wenige")
     assert (table["verdict_de"] == "nicht prüfbar").all()
     assert table["note"].str.contains("zu wenige").all()
     assert table["p"].isna().all() and table["p_holm"].isna().all()

@@ -78,3 +78,10 @@ def test_profiles_suppress_types_with_fewer_than_three_municipalities(example):
     profiles = typology.profiles(responses, members)
     assert profiles.loc["Einzelfall", "n"] == 2 and profiles.loc["Einzelfall"].drop("n").isna().all()
     assert profiles.loc["Bedächtige", "Reifegrad (Mittel)"] > 0
+
+
+def test_planted_agreement_is_nan_without_matching_truth(example, tmp_path):
+    responses, types = example
+    other = tmp_path / "other.truth.csv"
+    pd.DataFrame({"response_id": ["x1", "x2"], "planted_type": ["Optimierer", "Bedächtige"]}).to_csv(other, index=False)
+    assert np.isnan(typology.planted_agreement(types.members, responses, other))

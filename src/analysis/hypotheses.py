@@ -326,6 +326,12 @@ def run(responses: pd.DataFrame, hypotheses_path: Path = config.HYPOTHESES, mice
     return Results(table[RESULT_COLUMNS], pd.DataFrame(diags), fits)
 
 
+def model_summary(results: Results, hypothesis_id: str):
+    """The statsmodels summary of one hypothesis' verdict model, or why there is none."""
+    f = results.fits[hypothesis_id]
+    return f.result.summary() if f.result is not None else f"{hypothesis_id}: kein Modell ({f.note})"
+
+
 def _n_params(h: Hypothesis, data: pd.DataFrame) -> int:
     k = len(h.predictors) + 1
     for c in h.controls:

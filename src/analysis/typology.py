@@ -189,10 +189,12 @@ def _top(values: pd.Series, k: int = 1) -> str:
 
 
 def planted_agreement(members: pd.Series, responses: pd.DataFrame, truth_path: Path) -> float:
-    """Adjusted Rand index between the found and the planted types (simulated data only)."""
+    """Adjusted Rand index between the found and the planted types (simulated data only; NaN
+    when no typed response is in the truth file)."""
     truth = pd.read_csv(truth_path, dtype=str).set_index("response_id")["planted_type"]
-    ids = responses.loc[members.index, "response_id"].astype(str)
-    return float(adjusted_rand_score(truth.reindex(ids).to_numpy(), members.to_numpy()))
+    planted = truth.reindex(responses.loc[members.index, "response_id"].astype(str)).to_numpy()
+    known = pd.notna(planted)
+    return float(adjusted_rand_score(planted[known], members.to_numpy()[known])) if known.any() else float("nan")
 
 
 def save(typology: Typology, responses: pd.DataFrame, out_dir: Path) -> list[Path]:
