@@ -270,6 +270,14 @@ def verdict_table(results: pd.DataFrame):
     return table.style.format({"n": lambda v: fmt.number(v)}).hide(axis="index").set_uuid("verdicts")
 
 
+def coefficient_chart(results: pd.DataFrame, models: tuple[str, ...], provenance: dict, *, title: str) -> None:
+    """Tested coefficients of the hypotheses fitted with `models`: complete case, weighted, MICE."""
+    table = results[results["model"].isin(models)].assign(label=lambda t: t["hypothesis_id"] + " " + t["term"])
+    series = {"": "vollständige Fälle", "weighted_": "gewichtet", "mice_": "MICE"}
+    ax = plots.coefficients(table, series, title=title)
+    show(ax, alt=f"Koeffizienten mit 95-%-Intervallen: {', '.join(table['label'])}", note=caption(int(table["n"].max()), provenance))
+
+
 def slide_maturity(responses: pd.DataFrame, provenance: dict) -> None:
     values = maturity.index(responses).dropna()
     ax = plots.histogram(values, bins=20, title="Digitaler Reifegrad der Kommunen", xlabel="Reifegrad-Index (0–100)")

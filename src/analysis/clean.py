@@ -60,22 +60,28 @@ def drop_empty(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
 
 
 def resolve_duplicates(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
-    """Several responses of one municipality: keep the most complete, then the latest."""
-    cols = [v.name for v in codebook.load().analysis_variables]
+    """Several responses of one municipality (same Land, type and name): keep the most complete,
+    then the latest."""
     key = df["land_code"].fillna("") + "|" + df["unit_type"].fillna("") + "|" + df["municipality_name"].map(names.municipality_key)
+    return _keep_best(
+        df, audit, key.where(~key.str.endswith("|")), "duplicate",
+        lambda _, kept: f"weitere Antwort derselben Kommune; behalten: Antwort {kept} (vollständiger oder später)",
+    )  # fmt: skip
+
+
+def _keep_best(df: pd.DataFrame, audit: Audit, key: pd.Series, rule: str, reason) -> pd.DataFrame:
+    """Of the responses sharing a `key` (missing: no key), keep the most complete, then the
+    latest; log the others as dropped with `reason(key, kept response id)`."""
+    cols = [v.name for v in codebook.load().analysis_variables]
+    answers = df[cols].astype(object)
     ranked = df.assign(
-        _key=key,
-        _filled=(df[cols].notna() & df[cols].ne("")).sum(axis=1),
-        _time=df["submitted_at"].fillna(df["started_at"]),
-    ).sort_values(["_key", "_filled", "_time"], ascending=[True, False, False], kind="stable")
-    named = ~ranked["_key"].str.endswith("|")
-    dup = named & ranked.duplicated("_key")
-    kept = ranked[named & ~dup].set_index("_key")["response_id"]
+        _key=key, _filled=(answers.notna() & answers.ne("")).sum(axis=1), _time=df["submitted_at"].fillna(df["started_at"])
+    )
+    ranked = ranked[ranked["_key"].notna()].sort_values(["_key", "_filled", "_time"], ascending=[True, False, False], kind="stable")
+    dup = ranked.duplicated("_key")
+    kept = ranked[~dup].set_index("_key")["response_id"]
     for _, row in ranked[dup].iterrows():
-        audit.change(
-            row["response_id"], WHOLE_RECORD, "", "entfernt", "duplicate",
-            f"weitere Antwort derselben Kommune; behalten: Antwort {kept[row['_key']]} (vollständiger oder später)",
-        )  # fmt: skip
+        audit.change(row["response_id"], WHOLE_RECORD, "", "entfernt", rule, reason(row["_key"], kept[row["_key"]]))
     return df[~df.index.isin(ranked[dup].index)]
 
 
@@ -219,20 +225,10 @@ def match_register(df: pd.DataFrame, audit: Audit, matcher: match.Matcher | None
 
 def resolve_duplicate_keys(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     """Several responses matched to one register key: keep the most complete, then the latest."""
-    cols = [v.name for v in codebook.load().analysis_variables]
-    keyed = df[df["register_key"].notna()]
-    ranked = keyed.assign(
-        _filled=keyed[cols].notna().sum(axis=1), _time=keyed["submitted_at"].fillna(keyed["started_at"])
-    ).sort_values(["register_key", "_filled", "_time"], ascending=[True, False, False], kind="stable")
-    dup = ranked.duplicated("register_key")
-    kept = ranked[~dup].set_index("register_key")["response_id"]
-    for _, row in ranked[dup].iterrows():
-        audit.change(
-            row["response_id"], WHOLE_RECORD, "", "entfernt", "duplicate_key",
-            f"weitere Antwort derselben Kommune laut Gemeindeverzeichnis ({row['register_key']}); "
-            f"behalten: Antwort {kept[row['register_key']]}",
-        )  # fmt: skip
-    return df[~df.index.isin(ranked[dup].index)]
+    return _keep_best(
+        df, audit, df["register_key"].astype(object), "duplicate_key",
+        lambda key, kept: f"weitere Antwort derselben Kommune laut Gemeindeverzeichnis ({key}); behalten: Antwort {kept}",
+    )  # fmt: skip
 
 
 STEPS: list[Step] = [

@@ -27,7 +27,8 @@ from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.stats.power import NormalIndPower
 
-from . import config, files, maturity
+from . import config, files, maturity, register
+from .weighting import indicator
 
 VERDICTS = ("bestätigt", "nicht bestätigt", "nicht prüfbar")
 #: Fewest complete cases, and per estimated parameter, for a hypothesis to be testable.
@@ -83,7 +84,7 @@ def registry(path: Path = config.HYPOTHESES) -> tuple[list[Hypothesis], float]:
 def analysis_frame(responses: pd.DataFrame) -> pd.DataFrame:
     """The variables the registry refers to, derived from the processed responses."""
     r = responses
-    inhabitants = r["register_population"].astype("Float64").fillna(r["population"]).astype(float)
+    inhabitants = register.inhabitants(r)
     land = r["land_code"].astype(object)
     counts = land.value_counts()
     out = pd.DataFrame(
@@ -112,7 +113,7 @@ def analysis_frame(responses: pd.DataFrame) -> pd.DataFrame:
 
 
 def _flag(values: pd.Series, yes: str) -> pd.Series:
-    return (values.astype(object) == yes).astype(float).where(values.notna())
+    return indicator(values, lambda s: s == yes)
 
 
 # --- fitting -----------------------------------------------------------------------------------------

@@ -272,6 +272,12 @@ def read_units(path: Path) -> pd.DataFrame:
     return units(read_register(path))
 
 
+def inhabitants(responses: pd.DataFrame) -> pd.Series:
+    """Inhabitants of each responding unit: the register's count where the name was matched,
+    else the respondent's own figure."""
+    return responses["register_population"].astype("Float64").fillna(responses["population"]).astype(float)
+
+
 def size_class(population: pd.Series) -> pd.Series:
     """Official size class (ordered categorical) of inhabitant counts."""
     sc = codebook.load().size_class

@@ -28,7 +28,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 from sklearn.mixture import GaussianMixture
 
-from . import codebook, config, files, maturity
+from . import codebook, config, files, maturity, simulate
 
 #: Characteristic goals of each type (ÖFIT/KGSt): the rule that names clusters.
 SIGNATURES = {
@@ -72,6 +72,10 @@ class Model:
         z = ipsatised(goals.rename(columns={key: name for name, key in goal_items()}))
         dist = ((z.to_numpy()[:, None, :] - self.centres.to_numpy()[None, :, :]) ** 2).sum(axis=2)
         return pd.Series(self.centres.index[dist.argmin(axis=1)], index=z.index, name="kommunentyp")
+
+    def assign_one(self, goals: dict[str, float]) -> str:
+        """Type of one municipality from its goal ratings {goal key: 1..5}."""
+        return str(self.assign(pd.DataFrame([goals])).iloc[0])
 
     def to_json(self) -> str:
         return json.dumps({"k": self.k, "centres": self.centres.round(6).to_dict(orient="index")}, ensure_ascii=False, indent=2)
@@ -132,6 +136,16 @@ def fit(responses: pd.DataFrame, k: int = 4, seed: int = SEED) -> Typology:
     agreement = adjusted_rand_score(km.labels_, gmm.predict(z.to_numpy()))
     preferred = int(k_table.loc[k_table["silhouette"].idxmax(), "k"])
     return Typology(model, members, k_table, preferred, float(agreement))
+
+
+def k_choice(typology: Typology) -> dict:
+    """The number of types preferred by silhouette and by BIC, and k-means/mixture agreement."""
+    table = typology.k_table
+    return {
+        "k nach Silhouette": typology.preferred_k,
+        "k nach BIC": int(table.loc[table["bic_gmm"].idxmin(), "k"]),
+        "Übereinstimmung k-Means und Mischmodell (ARI, k = 4)": round(typology.gmm_agreement, 3),
+    }
 
 
 def stability(responses: pd.DataFrame, typology: Typology, n_boot: int = 100, seed: int = SEED) -> tuple[pd.DataFrame, float]:
@@ -195,6 +209,12 @@ def planted_agreement(members: pd.Series, responses: pd.DataFrame, truth_path: P
     planted = truth.reindex(responses.loc[members.index, "response_id"].astype(str)).to_numpy()
     known = pd.notna(planted)
     return float(adjusted_rand_score(planted[known], members.to_numpy()[known])) if known.any() else float("nan")
+
+
+def planted_check(typology: Typology, responses: pd.DataFrame, provenance: dict, raw_path: Path) -> float | None:
+    """`planted_agreement` for simulated exports whose truth file is present, else None."""
+    truth = simulate.truth_path(raw_path)
+    return planted_agreement(typology.members, responses, truth) if provenance["simulated"] and truth.is_file() else None
 
 
 def save(typology: Typology, responses: pd.DataFrame, out_dir: Path) -> list[Path]:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from . import codebook, config, survey
+from . import codebook, config, register, survey
 from .audit import Audit
 
 GROUP_OF_UNIT_TYPE = {
@@ -259,7 +259,7 @@ def residents_share(design: survey.Design, column: str, test, w: Weighting) -> p
     inhabitants of the size classes as weights (a separate ratio estimator)."""
     cells = w.targets[(w.targets["group"] == "Gemeinden") & (w.targets["margin"] == "Größenklasse")]
     data = design.data
-    inhabitants = data["register_population"].astype("Float64").fillna(data["population"]).astype(float)
+    inhabitants = register.inhabitants(data)
     yv = indicator(data[column], test)
     present = yv.notna() & inhabitants.notna()
     return survey.stratified_ratio(
