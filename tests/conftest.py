@@ -52,3 +52,41 @@ def register_fixture(tmp_path_factory) -> Path:
     from tests import register_fixture
 
     return register_fixture.write(tmp_path_factory.mktemp("register") / "AuszugGV4QAktuell_2023.xlsx")
+
+
+@pytest.fixture(scope="session")
+def pipeline_run(tmp_path_factory):
+    """The whole pipeline on the bundled example with one deck per Land: (root, national deck,
+    raw checksum before the run)."""
+    from analysis import files, pipeline
+
+    root = tmp_path_factory.mktemp("run")
+    before = files.sha256(config.EXAMPLE_RAW)
+    html = pipeline.run(config.EXAMPLE_RAW, root / "processed", root / "reports", by=("land",))
+    return root, html, before
+
+
+@pytest.fixture(scope="session")
+def injected_deck(pipeline_run, tmp_path_factory) -> Path:
+    """The national deck rendered from processed data whose first quoted example carries HTML
+    and script, by a municipality that consented to be named."""
+    import shutil
+
+    import pandas as pd
+
+    from analysis import briefing, pipeline
+    from tests.deck_helpers import INJECTION
+
+    root, _, _ = pipeline_run
+    work = tmp_path_factory.mktemp("injected")
+    shutil.copytree(root / "processed", work / "processed")
+    shutil.copytree(root / "personal", work / "personal")
+    responses = pd.read_parquet(work / "processed" / config.RESPONSES_FILE)
+    first = briefing.example_quotes(responses, briefing.clean.load_consent(work / "processed")).iloc[0]
+    rows = responses["good_example_text"].astype("string").str.strip() == first["text"]
+    responses.loc[rows, "good_example_text"] = INJECTION
+    responses.loc[rows, "municipality_name"] = '<b onmouseover="x()">Musterstadt</b>'
+    responses.to_parquet(work / "processed" / config.RESPONSES_FILE)
+    job = pipeline.plan(work / "processed", ())[0]
+    pipeline.render([job], work / "processed", config.EXAMPLE_RAW, work / "reports", work, workers=1)
+    return work / "reports" / config.BRIEFING_HTML

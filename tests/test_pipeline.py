@@ -6,15 +6,13 @@ import pandas as pd
 
 import pytest
 
-from analysis import config, files, pipeline
+from analysis import config, files
+from tests.deck_helpers import slides_html
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("run")
-    before = files.sha256(config.EXAMPLE_RAW)
-    html = pipeline.run(config.EXAMPLE_RAW, root / "processed", root / "reports")
-    return root, html, before
+def run(pipeline_run):
+    return pipeline_run
 
 
 def test_briefing_is_written_and_says_the_data_are_simulated(run):
@@ -62,7 +60,7 @@ def test_briefing_shows_no_code(run):
 
 
 def test_every_chart_has_alt_text_and_n(run):
-    text = run[1].read_text(encoding="utf-8")
+    text = slides_html(run[1].read_text(encoding="utf-8"))
     images = re.findall(r"<img [^>]*>", text)
     assert len(images) >= 6
     assert all('alt="' in img and "No description" not in img for img in images)

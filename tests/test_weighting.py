@@ -134,13 +134,51 @@ def test_residents_share_is_inhabitant_weighted_within_size_class():
     units["y"] = [1, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0, 0]
     sample = units.drop(index=[5, 11])
     w = weighting.weight(_responses(sample), _margins(units))
-    share = weighting.residents_share(weighting.residents_design(w), "y", lambda s: s == 1, w)
+    share = weighting.residents_share(weighting.residents_design(w), "y", lambda s: s == 1, weighting.residents_totals(w))
     expected = 0.0
     for cell in (units.index < 6, units.index >= 6):
         s = sample[cell[sample.index]]
         expected += units.loc[cell, "population"].sum() / sum(pops) * (s["y"] * s["population"]).sum() / s["population"].sum()
     assert share["estimate"] == pytest.approx(expected)
     assert 0 < share["se"] < 0.5
+
+
+def test_residents_share_of_a_domain_uses_the_domains_inhabitants():
+    """Domain (one Land) of two: closed form sum_c P_Ac / P_A * (sum y x / sum x over the
+    domain's respondents in c); the other Land's answers do not enter."""
+    pops = [1000, 1500, 1200, 1800, 30000, 40000, 25000, 35000] * 2
+    units = pd.DataFrame({"key": [str(i) for i in range(16)], "land_code": ["09"] * 8 + ["01"] * 8,
+                          "unit_type": GEMEINDE, "population": pops})  # fmt: skip
+    units["size_class"] = register.size_class(units["population"]).astype(str)
+    units["y"] = [1, 0, 0, 1, 1, 1, 0, 0] + [0, 0, 0, 0, 1, 1, 1, 1]
+    sample = units.drop(index=[3, 7, 11, 15])
+    responses = _responses(sample)
+    w = weighting.weight(responses, _margins(units))
+    domain = pd.Series(responses["land_code"] == LAND["09"], index=responses.index)
+    totals = weighting.residents_totals(w, _margins(units[units["land_code"] == "09"]))
+    share = weighting.residents_share(weighting.residents_design(w), "y", lambda s: s == 1, totals, domain)
+    bayern = units[units["land_code"] == "09"]
+    expected = 0.0
+    for small in (True, False):
+        cell = bayern[(bayern["population"] < 2000) == small]
+        s = sample[(sample["land_code"] == "09") & ((sample["population"] < 2000) == small)]
+        expected += cell["population"].sum() / bayern["population"].sum() * (s["y"] * s["population"]).sum() / s["population"].sum()
+    assert share["estimate"] == pytest.approx(expected)
+    assert share["n"] == 6
+
+
+def test_residents_share_of_a_domain_is_nan_when_a_size_class_has_no_answer():
+    pops = ([1000, 1500, 1200] * 2 + [30000, 40000, 35000] * 2) * 2
+    units = pd.DataFrame({"key": [str(i) for i in range(24)], "land_code": ["09"] * 12 + ["01"] * 12,
+                          "unit_type": GEMEINDE, "population": pops, "y": [1, 0] * 12})  # fmt: skip
+    units["size_class"] = register.size_class(units["population"]).astype(str)
+    responses = _responses(units)
+    w = weighting.weight(responses, _margins(units))
+    # the domain's large Gemeinden gave no answer (here: left out of the domain)
+    domain = pd.Series((responses["land_code"] == LAND["09"]) & (responses["population"] < 2000), index=responses.index)
+    totals = weighting.residents_totals(w, _margins(units[units["land_code"] == "09"]))
+    share = weighting.residents_share(weighting.residents_design(w), "y", lambda s: s == 1, totals, domain)
+    assert np.isnan(share["estimate"])
 
 
 def test_unweightable_responses_are_logged(cleaned):

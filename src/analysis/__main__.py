@@ -75,8 +75,11 @@ def _validate(args: argparse.Namespace) -> None:
 def _run(args: argparse.Namespace) -> None:
     from . import pipeline
 
-    html = pipeline.run(args.raw, args.out, args.reports, args.register)
+    by = tuple(dict.fromkeys(args.by or ()))
+    html = pipeline.run(args.raw, args.out, args.reports, args.register, by=by, jobs=args.jobs)
     print(f"Briefing: {html}")
+    if by:
+        print(f"Übersicht aller Foliensätze: {html.parent / 'index.html'}")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -128,6 +131,9 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=config.PROCESSED, help="processed data folder")
     r.add_argument("--reports", type=Path, default=config.REPORTS, help="folder of the briefing")
     r.add_argument("--register", type=Path, help="Destatis Auszug GV workbook (default: the committed margins)")
+    r.add_argument("--by", action="append", choices=["land", "size", "type"],
+                   help="also one deck per Land, size class or Kommunentyp, and reports/index.html (repeatable)")
+    r.add_argument("--jobs", type=int, help="decks rendered in parallel (default: one per core)")
     r.set_defaults(func=_run)
     return p
 

@@ -331,14 +331,14 @@ def _num(value: float) -> str:
 def save(result: CleanResult, out_dir: Path, personal_dir: Path | None = None) -> list[Path]:
     """Write processed data, audit table and provenance to `out_dir`, contacts apart from them."""
     out_dir = Path(out_dir)
-    personal_dir = Path(personal_dir) if personal_dir else out_dir.parent / "personal"
+    personal = Path(personal_dir) if personal_dir else personal_folder(out_dir)
     written = [
         files.write_parquet(result.responses, out_dir / config.RESPONSES_FILE),
         files.write_parquet(result.audit, out_dir / config.AUDIT_FILE),
         files.write_parquet(result.margins, out_dir / config.MARGINS_FILE),
         files.write_csv(result.audit, out_dir / config.AUDIT_CSV, sep=";", encoding="utf-8-sig"),
         files.write_text(out_dir / "provenance.json", json.dumps(result.provenance, ensure_ascii=False, indent=2) + "\n"),
-        files.write_csv(result.contacts, personal_dir / config.CONTACTS_FILE, sep=";", encoding="utf-8-sig"),
+        files.write_csv(result.contacts, personal / config.CONTACTS_FILE, sep=";", encoding="utf-8-sig"),
     ]
     return written
 
@@ -346,6 +346,21 @@ def save(result: CleanResult, out_dir: Path, personal_dir: Path | None = None) -
 def load_margins(out_dir: Path = config.PROCESSED) -> pd.DataFrame:
     """The register margins the cleaning run weighted to."""
     return pd.read_parquet(Path(out_dir) / config.MARGINS_FILE)
+
+
+def personal_folder(out_dir: Path = config.PROCESSED) -> Path:
+    """Where `save` keeps contacts and consent: beside the processed folder, never in it."""
+    return Path(out_dir).parent / "personal"
+
+
+def load_consent(out_dir: Path = config.PROCESSED) -> frozenset:
+    """Response ids whose respondent agreed to be named with the example (none if the
+    contacts file is missing: nobody is named without a recorded yes)."""
+    path = personal_folder(out_dir) / config.CONTACTS_FILE
+    if not path.is_file():
+        return frozenset()
+    contacts = pd.read_csv(path, sep=";", dtype=str, encoding="utf-8-sig")
+    return frozenset(contacts.loc[contacts["consent_named"] == "ja", "response_id"])
 
 
 def load_processed(out_dir: Path = config.PROCESSED) -> tuple[pd.DataFrame, pd.DataFrame, dict]:

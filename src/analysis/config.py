@@ -39,8 +39,9 @@ TYPOLOGY_MODEL = "kommunentypen_model.json"
 HYPOTHESES = ROOT / "config" / "hypotheses.yaml"
 CONTACTS_FILE = "contacts.csv"
 
-#: Notebooks the pipeline runs, in order; the last one is exported as the briefing.
-PIPELINE_NOTEBOOKS = ["01_clean.ipynb", "02_weights.ipynb", "03_hypotheses.ipynb", "04_typology.ipynb", "90_briefing.ipynb"]
+#: Notebooks the pipeline runs, in order; then the briefing notebook, once per deck.
+ANALYSIS_NOTEBOOKS = ["01_clean.ipynb", "02_weights.ipynb", "03_hypotheses.ipynb", "04_typology.ipynb"]
+BRIEFING_NOTEBOOK = "90_briefing.ipynb"
 BRIEFING_HTML = "briefing.html"
 
 #: Subgroup results with fewer responding municipalities than this are suppressed.

@@ -19,7 +19,7 @@ def number(value: float, decimals: int = 0) -> str:
 
 def percent(share: float, decimals: int = 0) -> str:
     """0.123 -> "12 %" (with a no-break space, as German typesetting wants)."""
-    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + " %"
+    pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "\u00a0%"
     return format_percent(share, format=pattern, locale=LOCALE)
 
 

@@ -15,8 +15,11 @@ import seaborn as sns  # noqa: E402
 
 from . import fmt  # noqa: E402
 
-#: Colour-blind-safe palette (Okabe-Ito order as in seaborn's "colorblind").
-PALETTE = sns.color_palette("colorblind")
+#: Colour-blind-safe palette: the Okabe-Ito colours with at least 3:1 contrast against white
+#: (WCAG 1.4.11 for graphical objects): blue, vermillion, bluish green, reddish purple, black.
+PALETTE = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#000000"]
+#: Outline of stacked bar segments: light Likert colours stay distinguishable from white.
+SEGMENT_EDGE = "#333333"
 SUPPRESSED_TEXT = "< 3, unterdrückt"
 
 
@@ -73,7 +76,7 @@ def stacked_shares(data: pd.DataFrame, *, colors=None, ax=None, title: str = "",
     left = -data.iloc[:, :diverging_at].sum(axis=1) if diverging_at is not None else pd.Series(0.0, index=data.index)
     for j, col in enumerate(data.columns):
         widths = data[col]
-        ax.barh(data.index.astype(str), widths, left=left, color=colors[j], label=str(col), edgecolor="white")
+        ax.barh(data.index.astype(str), widths, left=left, color=colors[j], label=str(col), edgecolor=SEGMENT_EDGE, linewidth=0.5)
         for y, (w, x0) in enumerate(zip(widths, left)):
             if w >= 0.08:
                 ax.text(x0 + w / 2, y, fmt.percent(w), ha="center", va="center", fontsize=9,
@@ -162,17 +165,28 @@ def coverage_dots(summary: pd.DataFrame, *, ax=None, title: str = ""):
 def histogram(values: pd.Series, *, bins: int = 30, ax=None, title: str = "", xlabel: str = ""):
     """Distribution of one numeric variable."""
     ax = _axes(ax)
-    ax.hist(values.dropna().astype(float), bins=bins, color=PALETTE[0], edgecolor="white")
+    ax.hist(values.dropna().astype(float), bins=bins, color=PALETTE[0], edgecolor="white", linewidth=0.5)
     ax.set_xlabel(xlabel)
     ax.set_ylabel("Anzahl Kommunen")
     ax.set_title(title, loc="left")
     return ax
 
 
+def luminance(colour) -> float:
+    """WCAG relative luminance of a colour."""
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(colour))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(a, b) -> float:
+    """WCAG contrast ratio of two colours (1 to 21)."""
+    la, lb = sorted((luminance(a), luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
 def _text_colour(background) -> str:
-    """Black or white, whichever contrasts more with the bar colour (WCAG relative luminance)."""
-    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in to_rgb(background))
-    return "black" if 0.2126 * r + 0.7152 * g + 0.0722 * b > 0.179 else "white"
+    """Black or white, whichever contrasts more with the bar colour."""
+    return "black" if contrast(background, "black") >= contrast(background, "white") else "white"
 
 
 def png(fig) -> bytes:

@@ -199,13 +199,16 @@ def margin_distances(w: Weighting, responses: pd.DataFrame, margins: pd.DataFram
     return pd.DataFrame(rows)
 
 
-def composition(w: Weighting, margins: pd.DataFrame, column: str = "size") -> pd.DataFrame:
+def composition(w: Weighting, margins: pd.DataFrame, column: str = "size", domain: pd.Series | None = None) -> pd.DataFrame:
     """Shares by size class (or Land) of Gemeinden: register, sample, weighted sample; sample
-    shares of fewer than `config.MIN_CELL_N` municipalities are suppressed."""
+    shares of fewer than `config.MIN_CELL_N` municipalities are suppressed. `domain` (True per
+    response in a subgroup) restricts the sample; restrict `margins` to match."""
     pcol = {"size": "size_class", "land": "land"}[column]
     pop = population_table(margins)
     gp = pop[pop["group"] == "Gemeinden"]
     f = w.frame[w.frame["group"] == "Gemeinden"]
+    if domain is not None:
+        f = f[domain.reindex(f.index, fill_value=False).to_numpy()]
     reg = gp.groupby(pcol, observed=True)["n_units"].sum()
     order = codebook.load().size_class["labels"] if column == "size" else sorted(reg.index)
     reg = reg.reindex(order, fill_value=0)
@@ -213,7 +216,7 @@ def composition(w: Weighting, margins: pd.DataFrame, column: str = "size") -> pd
         {
             "Verzeichnis": reg / reg.sum(),
             "Stichprobe": f[column].value_counts(normalize=True).reindex(order, fill_value=0),
-            "Stichprobe gewichtet": (f.groupby(column)["weight"].sum() / f["weight"].sum()).reindex(order, fill_value=0),
+            "Stichprobe gewichtet": (f.groupby(column)["weight"].sum() / max(f["weight"].sum(), 1e-300)).reindex(order, fill_value=0),
             "n": f[column].value_counts().reindex(order, fill_value=0),
         }
     )
@@ -253,35 +256,65 @@ def residents_design(w: Weighting) -> survey.Design:
     return base.post_stratify("size_cell", dict(zip(cells["cell"], cells["n_register"])))
 
 
-def residents_share(design: survey.Design, column: str, test, w: Weighting) -> pd.Series:
+def residents_totals(w: Weighting, margins: pd.DataFrame | None = None) -> dict:
+    """Register inhabitants of Gemeinden per (pooled) size cell of the weighting; with
+    `margins` (e.g. one Land's rows), those margins' inhabitants in the same cells."""
+    cells = w.targets[(w.targets["group"] == "Gemeinden") & (w.targets["margin"] == "Größenklasse")]
+    if margins is None:
+        return dict(zip(cells["cell"], cells["population_register"]))
+    gem = w.frame[w.frame["group"] == "Gemeinden"]
+    cell_of = dict(zip(gem["size"], gem["size_cell"]))
+    pop = population_table(margins)
+    pop = pop[pop["group"] == "Gemeinden"]
+    return pop.groupby(pop["size_class"].map(cell_of))["population"].sum().to_dict()
+
+
+def residents_share(design: survey.Design, column: str, test, totals: dict, domain: pd.Series | None = None) -> pd.Series:
     """Share of residents (of Gemeinden) where `test` holds for `column`: the
     inhabitant-weighted share within each size class, combined with the register's
-    inhabitants of the size classes as weights (a separate ratio estimator)."""
-    cells = w.targets[(w.targets["group"] == "Gemeinden") & (w.targets["margin"] == "Größenklasse")]
+    inhabitants of the size classes (`totals`) as weights (a separate ratio estimator).
+    With `domain`, rows outside it count as missing (domain estimation); size cells without
+    inhabitants are left out, and a cell with inhabitants but no answer gives NaN."""
     data = design.data
     inhabitants = register.inhabitants(data)
     yv = indicator(data[column], test)
     present = yv.notna() & inhabitants.notna()
-    return survey.stratified_ratio(
-        replace(design, data=data.assign(_y=(yv * inhabitants).where(present), _x=inhabitants.where(present))),
-        "_y", "_x", "size_cell", dict(zip(cells["cell"], cells["population_register"])),
-    )
+    if domain is not None:
+        present &= domain.reindex(data.index, fill_value=False).to_numpy()
+    totals = {c: v for c, v in totals.items() if v > 0}
+    try:
+        return survey.stratified_ratio(
+            replace(design, data=data.assign(_y=(yv * inhabitants).where(present), _x=inhabitants.where(present))),
+            "_y", "_x", "size_cell", totals,
+        )
+    except ValueError:  # a size class with inhabitants has no answer: not estimable
+        return pd.Series({"estimate": np.nan, "se": np.nan, "n": int(present.sum())})
 
 
-def headline_shares(responses: pd.DataFrame, w: Weighting) -> pd.DataFrame:
+def headline_shares(responses: pd.DataFrame, w: Weighting, domain: pd.Series | None = None,
+                    totals: dict | None = None) -> pd.DataFrame:  # fmt: skip
     """Each headline indicator as unweighted share (all answers), weighted share of
-    municipalities, and share of residents (Gemeinden), each with a 95 % interval and n."""
+    municipalities, and share of residents (Gemeinden), each with a 95 % interval and n.
+
+    `domain` (True per response in a subgroup) gives domain estimates; the residents' share
+    of a domain needs its register inhabitants per size cell (`totals`, see `residents_totals`),
+    else NaN.
+    """
     z = 1.959963984540054
     data = w.design.data
     res_design = residents_design(w)
+    if domain is None:
+        totals, in_domain = residents_totals(w), pd.Series(True, index=responses.index)
+    else:
+        in_domain = domain.reindex(responses.index, fill_value=False)
     rows = []
     for label, col, test in HEADLINES:
-        y_all = indicator(responses[col], test).dropna()
-        p0, n0 = y_all.mean(), len(y_all)
+        y_all = indicator(responses.loc[in_domain, col], test).dropna()
+        p0, n0 = y_all.mean() if len(y_all) else np.nan, len(y_all)
         se0 = np.sqrt(p0 * (1 - p0) / n0) if n0 else np.nan
-        y = indicator(data[col], test)
-        muni = survey.mean(replace(w.design, data=data.assign(_y=y)), "_y").iloc[0]
-        res = residents_share(res_design, col, test, w)
+        y = indicator(data[col], test).where(in_domain.reindex(data.index, fill_value=False).to_numpy())
+        muni = survey.mean(replace(w.design, data=data.assign(_y=y)), "_y").iloc[0] if y.notna().any() else {"estimate": np.nan, "se": np.nan}
+        res = residents_share(res_design, col, test, totals, domain) if totals else {"estimate": np.nan, "se": np.nan}
         rows.append({
             "Kennzahl": label, "n": n0,
             "ungewichtet": p0, "ungewichtet_von": p0 - z * se0, "ungewichtet_bis": p0 + z * se0,

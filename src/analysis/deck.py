@@ -1,0 +1,128 @@
+"""Self-contained reveal.js decks and their index page: every script, style and font inlined,
+no request to any other host, byte-identical on the same data.
+
+reveal.js comes from the pinned `sphinx-revealjs` wheel (reveal.js 5.2.0), not from the repo.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import nbformat
+import sphinx_revealjs
+from nbconvert import SlidesExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+from . import files, fmt
+
+REVEAL = Path(sphinx_revealjs.__file__).parent / "_static" / "revealjs"
+TEMPLATES = Path(__file__).parent / "templates"
+#: Cells carrying these tags never reach the slides.
+HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "remove_cell"})
+#: Cells with this tag show figures; a suppressed subgroup's deck drops them.
+FIGURE_TAG = "figures"
+_FONTS = {  # Source Sans Pro (SIL OFL), shipped with reveal.js's white theme
+    ("normal", 400): "source-sans-pro-regular.woff",
+    ("italic", 400): "source-sans-pro-italic.woff",
+    ("normal", 600): "source-sans-pro-semibold.woff",
+}
+
+
+@cache
+def assets() -> dict[str, str]:
+    """reveal.js, its notes plugin, its stylesheet and the white theme with fonts as data URIs."""
+    fonts_dir = REVEAL / "dist" / "theme" / "fonts" / "source-sans-pro"
+    faces = "\n".join(
+        "@font-face { font-family: 'Source Sans Pro'; font-style: %s; font-weight: %d; "
+        "src: url(data:font/woff;base64,%s) format('woff'); }"
+        % (style, weight, base64.b64encode((fonts_dir / name).read_bytes()).decode("ascii"))
+        for (style, weight), name in _FONTS.items()
+    )
+    theme = (REVEAL / "dist" / "theme" / "white.css").read_text(encoding="utf-8")
+    theme = theme.replace("@import url(./fonts/source-sans-pro/source-sans-pro.css);", faces)
+    return {
+        "reveal_css": (REVEAL / "dist" / "reveal.css").read_text(encoding="utf-8"),
+        "theme_css": theme,
+        "reveal_js": (REVEAL / "dist" / "reveal.js").read_text(encoding="utf-8"),
+        "notes_js": (REVEAL / "plugin" / "notes" / "notes.js").read_text(encoding="utf-8"),
+        "deck_css": (TEMPLATES / "briefing" / "deck.css").read_text(encoding="utf-8"),
+    }
+
+
+def export(notebook: Path, html_path: Path, *, title: str, footer: str, suppressed: bool = False) -> Path:
+    """Export an executed notebook as one self-contained HTML deck, code and parameters hidden;
+    with `suppressed`, cells tagged `FIGURE_TAG` are dropped as well."""
+    nb = nbformat.read(notebook, as_version=4)
+    exporter = SlidesExporter(
+        extra_template_basedirs=[str(TEMPLATES)],
+        template_name="briefing",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        language_code="de",
+    )
+    hidden = set(HIDDEN_TAGS) | ({FIGURE_TAG} if suppressed else set())
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=hidden, enabled=True), enabled=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"offline": {**assets(), "title": title, "footer": footer}})
+    return files.write_text(html_path, body)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One deck in the index: its group, label, file (relative to the index) and n."""
+
+    group: str
+    label: str
+    href: str
+    n: int
+    suppressed: bool
+
+
+def write_index(entries: list[Entry], path: Path, *, title: str, status: str) -> Path:
+    """A self-contained German index page linking every deck, with n and suppression."""
+    groups: dict[str, list[Entry]] = {}
+    for e in entries:
+        groups.setdefault(e.group, []).append(e)
+    parts = []
+    for group, items in groups.items():
+        rows = "\n".join(
+            f'<tr><td><a href="{html.escape(e.href)}">{html.escape(e.label)}</a></td>'
+            f'<td class="num">{fmt.number(e.n)}</td>'
+            f"<td>{'zu wenige Antworten: keine Zahlen ausgewiesen' if e.suppressed else ''}</td></tr>"
+            for e in items
+        )
+        parts.append(
+            f"<h2>{html.escape(group)}</h2>\n<table><thead><tr><th>Foliensatz</th>"
+            f'<th class="num">antwortende Kommunen</th><th>Hinweis</th></tr></thead>\n<tbody>\n{rows}\n</tbody></table>'
+        )
+    page = f"""<!DOCTYPE html>
+<html lang="de">
+<head>
+<meta charset="utf-8" />
+<meta name="viewport" content="width=device-width, initial-scale=1" />
+<meta name="robots" content="noindex" />
+<title>{html.escape(title)}: alle Foliensätze</title>
+<style>
+body {{ font-family: "Source Sans Pro", Helvetica, Arial, sans-serif; color: #1a1a1a; background: #fff; max-width: 60em; margin: 2em auto; padding: 0 1em; line-height: 1.4; }}
+a {{ color: #0b4f9c; }}
+table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
+th, td {{ padding: 0.25em 0.8em; border-bottom: 1px solid #8c8c8c; text-align: left; }}
+.num {{ text-align: right; }}
+.notice {{ border-left: 0.4em solid #b3261e; background: #fde8e6; padding: 0.4em 0.8em; font-weight: 600; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{html.escape(title)}</h1>
+<p class="notice">{html.escape(status)}</p>
+<p>Ein Foliensatz für Deutschland und je einer pro Gruppe. Gruppen mit weniger als drei antwortenden Kommunen zeigen keine Zahlen.</p>
+{chr(10).join(parts)}
+</main>
+</body>
+</html>
+"""
+    return files.write_text(path, page)

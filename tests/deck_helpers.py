@@ -1,0 +1,31 @@
+"""Helpers shared by the deck tests and the browser tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+
+from analysis import codebook, config, deck
+
+LAENDER = list(codebook.load().scales["land"].codes.values())
+INJECTION = '<script>window.__injected = 1</script><img src="x" onerror="window.__injected = 2"> Bürgerportal & Co.'
+
+
+def expected_slides(suppressed: bool) -> int:
+    """Slides the briefing notebook defines; a suppressed deck keeps those without figures."""
+    nb = nbformat.read(config.NOTEBOOKS / config.BRIEFING_NOTEBOOK, as_version=4)
+    return sum(
+        c.metadata.get("slideshow", {}).get("slide_type") == "slide"
+        and not (suppressed and deck.FIGURE_TAG in c.metadata.get("tags", []))
+        for c in nb.cells
+    )
+
+
+def land_decks(root: Path) -> dict[str, Path]:
+    return {p.stem: p for p in sorted((root / "reports" / "land").glob("*.html"))}
+
+
+def slides_html(text: str) -> str:
+    """The slides of a deck's HTML, without the inlined reveal.js."""
+    return text.split('<div class="slides">', 1)[1].split('<p class="deck-footer">', 1)[0]

@@ -1,0 +1,197 @@
+"""Briefing decks: self-contained, one per Land with an index, suppression of small subgroups,
+escaped free text, consent-aware quotes, contrast, byte-identical re-runs."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis import briefing, codebook, config, deck, pipeline, plots, weighting
+from tests.deck_helpers import LAENDER, expected_slides, land_decks, slides_html
+
+# --- on the pipeline's output --------------------------------------------------------------------
+def test_one_deck_per_land_and_an_index_linking_them(pipeline_run):
+    root, html, _ = pipeline_run
+    decks = land_decks(root)
+    assert len(decks) == 16
+    assert sorted(int(stem[:2]) for stem in decks) == list(range(1, 17))
+    index = (root / "reports" / "index.html").read_text(encoding="utf-8")
+    links = re.findall(r'href="([^"]+)"', index)
+    assert len(links) == 17 and links[0] == config.BRIEFING_HTML
+    assert all((root / "reports" / link).is_file() for link in links)
+    for land in LAENDER:
+        assert f">{land}</a>" in index
+    assert "SIMULIERTE DATEN" in index
+
+
+@pytest.mark.parametrize("land", ["Hamburg", "Bremen", "Berlin"])
+def test_a_land_with_fewer_than_three_responses_shows_a_notice_and_no_figures(pipeline_run, land):
+    root, _, _ = pipeline_run
+    responses = pd.read_parquet(root / "processed" / config.RESPONSES_FILE)
+    n = int((responses["land_code"].astype(object) == land).sum())
+    assert n < config.MIN_CELL_N  # the example has 0 or 1 of these
+    text = next(p for p in land_decks(root).values() if land.lower() in p.stem).read_text(encoding="utf-8")
+    slides = slides_html(text)
+    assert "werden zum Schutz der Antwortenden nicht ausgewiesen" in slides
+    assert "<img" not in slides and "<table" not in slides.split("Anhang A6")[0]
+    assert slides_html(text).count("<section><section") == expected_slides(suppressed=True)
+    index = (root / "reports" / "index.html").read_text(encoding="utf-8")
+    assert re.search(rf">{land}</a></td><td class=\"num\">{n}</td><td>zu wenige Antworten", index)
+
+
+def test_a_land_deck_shows_only_its_land(pipeline_run):
+    root, _, _ = pipeline_run
+    responses = pd.read_parquet(root / "processed" / config.RESPONSES_FILE)
+    n = int((responses["land_code"].astype(object) == "Bayern").sum())
+    text = land_decks(root)["09-bayern"].read_text(encoding="utf-8")
+    assert f"<strong>{n} Kommunen</strong> ausgewertet (von {len(responses)} insgesamt)" in text
+    assert f"Bayern · n = {n} Kommunen" in text
+    assert "Dieser Foliensatz zeigt nur: Bayern" in text
+    assert slides_html(text).count("<section><section") == expected_slides(suppressed=False)
+
+
+def test_decks_are_self_contained(pipeline_run):
+    root, html, _ = pipeline_run
+    for path in [html, *land_decks(root).values(), root / "reports" / "index.html"]:
+        text = path.read_text(encoding="utf-8")
+        assert not re.search(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//""", text), path.name
+        assert not re.search(r"@import\s+url\(\s*['\"]?(?:https?:)?//", text), path.name
+        for cdn in ("unpkg.com", "cdnjs", "cdn.jsdelivr", "fonts.googleapis", "require.min.js", "mathjax"):
+            assert cdn not in text.lower(), (path.name, cdn)
+    text = html.read_text(encoding="utf-8")
+    assert "reveal.js 5.2.0" in text and "Reveal.initialize" in text
+    assert text.count("data:font/woff;base64,") == 3
+
+
+def test_national_deck_lists_every_part_of_the_briefing(pipeline_run):
+    text = pipeline_run[1].read_text(encoding="utf-8")
+    for heading in ("Das Wichtigste in Kürze", "Wer hat geantwortet – im Vergleich mit allen Gemeinden",
+                    "Kennzahlen: Antworten, Kommunen, Einwohner", "Stellenwert der Digitalisierung",
+                    "Was hemmt die Digitalisierung?", "Digitale Angebote: wie weit sind die Kommunen?",
+                    "Digitale Angebote: was bringen sie den Menschen?", "Wie digital sind die Kommunen?",
+                    "Was hängt mit dem Reifegrad zusammen?", "Kommunentypen", "Gute Beispiele aus der Praxis",
+                    "Hinweise zur Methode", "Anhang A1", "Anhang A6"):  # fmt: skip
+        assert heading in text, heading
+    assert "Feldzeit: 1. Februar 2027 bis" in text and "Gebietsstand 31. Dezember 2024" in text
+    assert re.search(r"\d+\u00a0%", text)  # German percent with a no-break space
+    assert slides_html(text).count("<section><section") == expected_slides(suppressed=False)
+
+
+def test_quotes_name_only_consenting_municipalities(pipeline_run):
+    root, html, _ = pipeline_run
+    text = html.read_text(encoding="utf-8")
+    responses = pd.read_parquet(root / "processed" / config.RESPONSES_FILE)
+    consent = briefing.clean.load_consent(root / "processed")
+    quotes = briefing.example_quotes(responses, consent)
+    cites = re.findall(r"<cite>– (.*?)</cite>", text)
+    assert 1 <= len(quotes) <= briefing.MAX_QUOTES and len(cites) == len(quotes)
+    assert quotes["namentlich"].any() and not quotes["namentlich"].all()  # the example has both
+    quoted = responses[responses["good_example_text"].astype("string").str.strip().isin(quotes["text"])]
+    for row in quoted[~quoted["response_id"].astype(str).isin(consent)].itertuples():
+        for name in (row.register_name, row.municipality_name):
+            if isinstance(name, str):
+                assert not any(name.split(",")[0] in c for c in cites), name
+
+
+def test_rerun_gives_a_byte_identical_deck(pipeline_run, tmp_path):
+    root, html, _ = pipeline_run
+    job = pipeline.plan(root / "processed", ())[0]
+    pipeline.render([job], root / "processed", config.EXAMPLE_RAW, tmp_path, tmp_path, workers=1)
+    assert (tmp_path / config.BRIEFING_HTML).read_bytes() == html.read_bytes()
+
+
+def test_free_text_is_escaped(injected_deck):
+    text = injected_deck.read_text(encoding="utf-8")
+    assert "window.__injected" in text  # the answer is shown ...
+    assert "<script>window.__injected" not in text and '<img src="x"' not in text  # ... as text
+    assert "&lt;script&gt;window.__injected = 1&lt;/script&gt;&lt;img" in text and "Bürgerportal &amp; Co." in text
+    assert "<b onmouseover" not in text
+
+
+# --- units ---------------------------------------------------------------------------------------
+def test_html_table_escapes_every_cell():
+    table = pd.DataFrame({"Name": ["<b>x</b>", "A & B"], "n": ["1.234", None]})
+    out = briefing.html_table(table, numeric=("n",)).data
+    assert "<b>x</b>" not in out and "&lt;b&gt;x&lt;/b&gt;" in out and "A &amp; B" in out
+    assert '<td class="num">1.234</td>' in out and '<td class="num"></td>' in out
+
+
+def _quote_frame() -> pd.DataFrame:
+    text = "Unser Serviceportal bietet über 80 Leistungen online an, rund um die Uhr."
+    return pd.DataFrame({
+        "response_id": ["1", "2", "3", "4"],
+        "good_example_text": [text, text + " Dazu eine App.", "zu kurz", None],
+        "register_name": ["Kiel, Landeshauptstadt", None, "Ulm", "Bonn"],
+        "municipality_name": ["Kiel", "Geheimhausen", "Ulm", "Bonn"],
+        "land_code": ["Schleswig-Holstein", "Bayern", "Baden-Württemberg", "Nordrhein-Westfalen"],
+        "unit_type": ["kreisfreie Stadt", "kreisangehörige Stadt oder Gemeinde", "kreisfreie Stadt", "kreisfreie Stadt"],
+        "size_class": ["100.000 bis unter 500.000", "unter 2.000", "100.000 bis unter 500.000", "100.000 bis unter 500.000"],
+        **{v.name: None for v in codebook.load().question("D01")}, "ozg_online_pct": None,
+    })  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "consented, named, anonymous",
+    [
+        (frozenset({"1"}), ["Kiel, Landeshauptstadt (Schleswig-Holstein)"], ["Geheimhausen"]),
+        (frozenset({"2"}), ["Geheimhausen (Bayern)"], ["Kiel"]),
+        (frozenset(), [], ["Kiel", "Geheimhausen"]),
+        (frozenset({"1", "2"}), ["Kiel, Landeshauptstadt (Schleswig-Holstein)", "Geheimhausen (Bayern)"], []),
+    ],
+)
+def test_quotes_are_named_only_with_consent(consented, named, anonymous):
+    quotes = briefing.example_quotes(_quote_frame(), consented)
+    assert len(quotes) == 2  # too short and empty answers are not quoted
+    assert sorted(quotes.loc[quotes["namentlich"], "wer"]) == sorted(named)
+    for name in anonymous:
+        assert not quotes["wer"].str.contains(name).any()
+    assert quotes.loc[~quotes["namentlich"], "wer"].str.startswith("ohne Namen: ").all()
+
+
+def test_subgroup_values_cover_every_land_and_size_class():
+    members = pd.Series(["Optimierer", "Bedächtige", "keinem Typ zuzuordnen"])
+    assert briefing.subgroup_values("land", members) == LAENDER
+    assert briefing.subgroup_values("size", members) == codebook.load().size_class["labels"]
+    assert briefing.subgroup_values("type", members) == ["Bedächtige", "Optimierer", "keinem Typ zuzuordnen"]
+
+
+@pytest.mark.parametrize("text, expected", [("Baden-Württemberg", "baden-wuerttemberg"),
+                                            ("100.000 bis unter 500.000", "100-000-bis-unter-500-000"),
+                                            ("Kommunentyp „Bedächtige“", "kommunentyp-bedaechtige")])  # fmt: skip
+def test_slug(text, expected):
+    assert pipeline.slug(text) == expected
+
+
+def test_chart_colours_contrast_with_white():
+    assert all(plots.contrast(c, "white") >= 3 for c in plots.PALETTE)  # graphical objects, WCAG 1.4.11
+    assert plots.contrast(plots.SEGMENT_EDGE, "white") >= 3
+
+
+def test_deck_text_colours_contrast_with_their_background():
+    css = (deck.TEMPLATES / "briefing" / "deck.css").read_text(encoding="utf-8")
+    colours = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", css))
+    colours |= set(re.findall(r"--r-(?:main|heading|link)-color:\s*(#[0-9a-fA-F]{6})", css))
+    assert len(colours) >= 4
+    for background in ("#ffffff", "#fff4d6", "#fde8e6", "#f2f2f2"):
+        for c in colours - {"#ffffff"}:
+            assert plots.contrast(c, background) >= 4.5, (c, background)
+
+
+# --- domain estimates ----------------------------------------------------------------------------
+def test_domain_shares_are_the_weighted_shares_within_the_domain(cleaned):
+    responses = cleaned.responses
+    w = weighting.weight(responses, cleaned.margins)
+    domain = responses["land_code"].astype(object) == "Bayern"
+    shares = weighting.headline_shares(responses, w, domain=domain, totals=None)
+    label, col, test = weighting.HEADLINES[0]
+    data = w.design.data[domain.reindex(w.design.data.index).to_numpy()]
+    y = weighting.indicator(data[col], test)
+    keep = y.notna()
+    expected = np.average(y[keep], weights=data.loc[keep, "weight"])
+    row = shares.set_index("Kennzahl").loc[label]
+    assert row["Kommunen"] == pytest.approx(expected)
+    assert row["n"] == weighting.indicator(responses.loc[domain, col], test).notna().sum()
+    assert np.isnan(row["Einwohner"])  # no inhabitants given for the domain: not estimable
