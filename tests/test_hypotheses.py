@@ -87,6 +87,24 @@ def test_weighted_ordered_logit_equals_replicated_rows():
     assert a.to_numpy() == pytest.approx(b.to_numpy(), abs=1e-4)
 
 
+@pytest.mark.parametrize("weighted", [False, True])
+def test_ordered_logit_analytic_score_equals_the_numerical_gradient(weighted):
+    from statsmodels.tools.numdiff import approx_fprime
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(300, 2))
+    latent = x @ [0.8, -0.5] + rng.logistic(size=300)
+    y = pd.Series(pd.Categorical(np.digitize(latent, [-1, 0, 1.2]), ordered=True))
+    model = hypotheses.WeightedOrderedModel(y, x, distr="logit", case_weights=rng.uniform(0.2, 3, 300) if weighted else None)
+    params = np.array([0.3, -0.2, -0.8, 0.1, 0.4])
+    numerical = approx_fprime(params, model.loglikeobs, centered=True)
+    assert np.abs(model.score_obs(params) - numerical).max() < 1e-6
+    assert model.cdf(np.array([0.3]))[0] == pytest.approx(1 / (1 + np.exp(-0.3)))
+    plain = OrderedModel(y, x, distr="logit").fit(method="bfgs", disp=False)
+    fast = hypotheses.WeightedOrderedModel(y, x, distr="logit").fit(method="bfgs", disp=False)
+    assert np.allclose(fast.params, plain.params, atol=1e-5) and np.allclose(fast.bse, plain.bse, rtol=1e-3)
+
+
 def test_multiple_imputation_is_reproducible():
     h = hypotheses.registry()[0][0]
     frame = hypotheses.analysis_frame(clean.clean(config.EXAMPLE_RAW).responses)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
-from . import audit, clean, codebook, config, fmt, hypotheses, maturity, plots, typology, weighting
+from . import audit, clean, codebook, config, fmt, maturity, plots, typology, weighting
 
 RULE_LABELS = {
     "test_response": "Testeingaben",
@@ -53,12 +53,23 @@ class Deck:
 
     @cached_property
     def results(self) -> pd.DataFrame:
-        return hypotheses.load(self.processed_dir)[0]
+        """The hypothesis results (read directly: the model code is not needed to show them)."""
+        return pd.read_parquet(self.processed_dir / config.RESULTS_FILE)
 
     @cached_property
     def members(self) -> pd.Series:
         """Kommunentyp per typed response (index of `everyone`)."""
         return typology.load(self.everyone, self.processed_dir)[0]
+
+    @cached_property
+    def shares(self) -> pd.DataFrame:
+        """Headline shares of the deck's area (see `headline_shares`)."""
+        return headline_shares(self)
+
+    @cached_property
+    def profiles(self) -> pd.DataFrame:
+        """Kommunentyp Steckbriefe of the deck's area."""
+        return typology.profiles(self.everyone, self.members[self.members.index.isin(self.responses.index)])
 
     @cached_property
     def consented(self) -> frozenset:
@@ -246,7 +257,7 @@ def key_points(d: Deck) -> None:
     importance = r["digital_importance"].dropna()
     obstacles, n_obst = item_shares(r, "E01", sort_by=["starkes Hemmnis", "sehr starkes Hemmnis"])
     offers, n_off = item_shares(r, "D01", sort_by=["in Betrieb"])
-    shares = suppress(headline_shares(d))
+    shares = suppress(d.shares)
     points = [f"{fmt.number(d.n)} Kommunen haben geantwortet: " + ", ".join(
         f"{k} {fmt.number(v)}" for k, v in r["unit_type"].astype(object).value_counts().items() if v >= config.MIN_CELL_N)]
     if len(importance) >= config.MIN_CELL_N:
@@ -397,7 +408,7 @@ def _interval(p: float, lo: float, hi: float) -> str:
 
 def headline_table(d: Deck) -> HTML:
     """Headline shares unweighted, of municipalities and of residents, German format."""
-    table = suppress(headline_shares(d))
+    table = suppress(d.shares)
     out = pd.DataFrame({"Kennzahl": table["Kennzahl"], "n": table["n"].map(fmt.number)})
     for key, label in SERIES.items():
         out[label] = [
@@ -409,7 +420,7 @@ def headline_table(d: Deck) -> HTML:
 
 @figures
 def slide_headlines(d: Deck) -> None:
-    table = suppress(headline_shares(d))
+    table = suppress(d.shares)
     table = table[~table["suppressed"]].rename(columns={"Kennzahl": "label"})
     if table.empty:
         notice(f"Keine Kennzahl mit mindestens {config.MIN_CELL_N} Antworten.")
@@ -631,8 +642,7 @@ def slide_types_overview(d: Deck) -> None:
 @figures
 def slide_type(d: Deck, name: str) -> None:
     """One type's Steckbrief within the deck's area: goal profile and key figures, or a notice."""
-    members = d.members[d.members.index.isin(d.responses.index)]
-    profiles = typology.profiles(d.everyone, members)
+    profiles = d.profiles
     if name not in profiles.index or profiles.loc[name, "n"] < config.MIN_CELL_N:
         notice(f"Weniger als {config.MIN_CELL_N} Kommunen dieses Typs: nicht ausgewiesen.")
         return

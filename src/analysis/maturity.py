@@ -3,15 +3,14 @@
 The formula and its parameters are in the codebook (`derived.maturity`). Two alternatives for
 sensitivity: the count of offerings in operation, and an OZG-style level set by the weakest of
 the core offerings. Reliability of the offering items: Cronbach's alpha with Feldt's 95 %
-interval (pingouin) and McDonald's omega total from a one-factor maximum-likelihood model.
+interval (pingouin) and McDonald's omega total from a one-factor maximum-likelihood model
+(both imported where used: the briefing kernels need only the index).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import pingouin
-from statsmodels.multivariate.factor import Factor
 
 from . import codebook
 
@@ -58,6 +57,8 @@ def measures(responses: pd.DataFrame) -> pd.DataFrame:
 
 def cronbach_alpha(items: pd.DataFrame) -> dict:
     """Cronbach's alpha of complete cases with Feldt's 95 % confidence interval (pingouin)."""
+    import pingouin
+
     items = items.dropna()
     alpha, ci = pingouin.cronbach_alpha(data=items, ci=0.95)
     return {"alpha": float(alpha), "ci_low": float(ci[0]), "ci_high": float(ci[1]), "n": len(items)}
@@ -67,9 +68,11 @@ def omega_total(items: pd.DataFrame) -> dict:
     """McDonald's omega total from a one-factor ML model of the item correlations:
     1 - sum(uniquenesses) / total variance of the sum score, items with negative loadings
     reversed (as R's `psych::omega`); also the loadings."""
+    from statsmodels.multivariate.factor import Factor
+
     items = items.dropna()
     corr = items.corr().to_numpy()
-    fa = Factor(corr=corr, n_factor=1, method="ml", nobs=len(items)).fit()
+    fa = Factor(corr=corr, n_factor=1, method="ml", nobs=len(items)).fit(rng=0)  # seeded start values: the same omega on every call
     loadings = np.asarray(fa.loadings)[:, 0]
     loadings = loadings if loadings.sum() >= 0 else -loadings
     keys = np.where(loadings < 0, -1.0, 1.0)

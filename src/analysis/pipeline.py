@@ -1,24 +1,30 @@
-"""Run the analysis notebooks in order with papermill, then the briefing decks in parallel
-kernels: one for Germany and, with `by`, one per Land, size class or Kommunentyp, plus an index."""
+"""Run the analysis notebooks in order in one kernel (parameters injected as papermill does),
+then the briefing decks in parallel kernels: one for Germany and, with `by`, one per Land,
+size class or Kommunentyp, plus an index."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import tempfile
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
 
 import nbformat
-import papermill as pm
 from jupyter_client.manager import KernelManager
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+from papermill.iorw import load_notebook_node
+from papermill.parameterize import parameterize_notebook
 
-from . import codebook, config, deck, files, names
+from . import briefing, clean, codebook, config, deck, files, names, typology
 from .errors import InputError
 
 
@@ -79,20 +85,20 @@ def run(
         "register_path": str(Path(register).resolve()) if register else None,
     }
     steps = len(config.ANALYSIS_NOTEBOOKS) + 1
-    with tempfile.TemporaryDirectory(prefix="analysis-run-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="analysis-run-") as tmp, kernel() as km:
         executed = []
         for i, name in enumerate(config.ANALYSIS_NOTEBOOKS, 1):
             started = time.perf_counter()
             print(f"[{i}/{steps}] {name} ...", flush=True)
             out = Path(tmp) / name
-            execute(config.NOTEBOOKS / name, out, {k: v for k, v in params.items() if k in _parameters(name)}, raw)
+            execute_in(km, config.NOTEBOOKS / name, out, {k: v for k, v in params.items() if k in _parameters(name)}, raw)
             print(f"[{i}/{steps}] {name} fertig in {time.perf_counter() - started:.1f} s", flush=True)
             executed.append(out)
         decks = plan(processed, by)
         started = time.perf_counter()
         workers = max(1, min(jobs or os.cpu_count() or 1, len(decks)))
         print(f"[{steps}/{steps}] {config.BRIEFING_NOTEBOOK}: {len(decks)} Foliensatz/-sätze in {workers} Kernel(n) ...", flush=True)
-        national = render(decks, processed, raw, reports, Path(tmp), workers)
+        national = render(decks, processed, raw, reports, Path(tmp), workers, km)
         print(f"[{steps}/{steps}] Foliensätze fertig in {time.perf_counter() - started:.1f} s", flush=True)
         target = reports / "executed"
         target.mkdir(parents=True, exist_ok=True)
@@ -115,8 +121,6 @@ def slug(text: str) -> str:
 
 def plan(processed: Path, by: tuple[str, ...]) -> list[DeckJob]:
     """The national deck and one deck per subgroup value, with each subgroup's n."""
-    from . import briefing, clean, typology  # heavy imports only where decks are planned
-
     responses, _, _ = clean.load_processed(processed)
     members, _ = typology.load(responses, processed)
     jobs = [DeckJob(None, None, "Deutschland", config.BRIEFING_HTML, len(responses), len(responses) < config.MIN_CELL_N)]
@@ -130,40 +134,36 @@ def plan(processed: Path, by: tuple[str, ...]) -> list[DeckJob]:
     return jobs
 
 
-def render(decks: list[DeckJob], processed: Path, raw: Path, reports: Path, tmp: Path, workers: int) -> Path:
-    """Render every deck, `workers` at a time in separate processes; returns the executed
-    national notebook."""
-    national = None
-    if workers == 1:
-        for job in decks:
-            national = _report(job, _render_one(job, processed, raw, reports, tmp), national)
-        return national
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(_render_one, job, processed, raw, reports, tmp): job for job in decks}
-        for future in as_completed(futures):
-            national = _report(futures[future], future.result(), national)
-    return national
+def render(decks: list[DeckJob], processed: Path, raw: Path, reports: Path, tmp: Path, workers: int,
+           km: KernelManager | None = None) -> Path:  # fmt: skip
+    """Render every deck in `workers` kernels, each running the briefing notebook for its
+    share of the decks in turn (imports paid once per kernel, not per deck). The first share
+    runs here, in the running kernel `km` if given; the others in worker processes with a
+    kernel each. Returns the executed national notebook."""
+    shares = [decks[i::workers] for i in range(workers)]
+    with ProcessPoolExecutor(max_workers=max(1, workers - 1), mp_context=get_context("spawn")) as pool:
+        others = [pool.submit(_render_share, share, processed, raw, reports, tmp) for share in shares[1:]]
+        done = [_render_share(shares[0], processed, raw, reports, tmp, km), *(f.result() for f in others)]
+    return next(out for share in done for job, out in share if job.by is None)
 
 
-def _report(job: DeckJob, result: tuple[Path, float], national: Path | None) -> Path | None:
-    executed, seconds = result
-    note = " (unterdrückt: weniger als 3 Kommunen)" if job.suppressed else ""
-    print(f"    {job.area}: n = {job.n}{note}, {seconds:.1f} s", flush=True)
-    return executed if job.by is None else national
-
-
-def _render_one(job: DeckJob, processed: Path, raw: Path, reports: Path, tmp: Path) -> tuple[Path, float]:
-    """Execute the briefing notebook for one deck and export it as self-contained HTML."""
-    started = time.perf_counter()
-    name = "national" if job.by is None else Path(job.href).stem
-    out = tmp / (config.BRIEFING_NOTEBOOK if job.by is None else f"{job.by}-{name}.ipynb")
-    params = {"raw_path": str(raw), "processed_dir": str(processed), "subgroup_by": job.by, "subgroup_value": job.value}
-    execute(config.NOTEBOOKS / config.BRIEFING_NOTEBOOK, out, params, raw)
-    simulated = _simulated(processed)
-    footer = " · ".join(["SIMULIERTE DATEN"] * simulated + [job.area])
-    deck.export(out, reports / job.href, title=f"{codebook.load().title_de} – {job.area}", footer=footer,
-                suppressed=job.suppressed)  # fmt: skip
-    return out, time.perf_counter() - started
+def _render_share(jobs: list[DeckJob], processed: Path, raw: Path, reports: Path, tmp: Path,
+                  km: KernelManager | None = None) -> list[tuple[DeckJob, Path]]:  # fmt: skip
+    """Execute the briefing notebook once per deck in one kernel and export each deck."""
+    out = []
+    with contextlib.nullcontext(km) if km is not None else kernel() as km:
+        for job in jobs:
+            started = time.perf_counter()
+            executed = tmp / (config.BRIEFING_NOTEBOOK if job.by is None else f"{job.by}-{Path(job.href).stem}.ipynb")
+            params = {"raw_path": str(raw), "processed_dir": str(processed), "subgroup_by": job.by, "subgroup_value": job.value}
+            execute_in(km, config.NOTEBOOKS / config.BRIEFING_NOTEBOOK, executed, params, raw)
+            footer = " · ".join(["SIMULIERTE DATEN"] * _simulated(processed) + [job.area])
+            deck.export(executed, reports / job.href, title=f"{codebook.load().title_de} – {job.area}", footer=footer,
+                        suppressed=job.suppressed)  # fmt: skip
+            note = " (unterdrückt: weniger als 3 Kommunen)" if job.suppressed else ""
+            print(f"    {job.area}: n = {job.n}{note}, {time.perf_counter() - started:.1f} s", flush=True)
+            out.append((job, executed))
+    return out
 
 
 def _simulated(processed: Path) -> bool:
@@ -198,23 +198,27 @@ def _parameters(name: str) -> set[str]:
     return {line.split("=")[0].strip() for line in cell.source.splitlines() if "=" in line and not line.startswith("#")}
 
 
-def execute(notebook: Path, out: Path, params: dict, raw: Path) -> None:
-    """Run one notebook with papermill in an IPC kernel; bad input found inside it ends as an
-    `InputError` naming the raw file."""
+@contextlib.contextmanager
+def kernel() -> Iterator[KernelManager]:
+    """A Python kernel over IPC, started in the notebooks folder, shut down afterwards."""
+    km = IPCKernelManager(kernel_name="python3")
+    km.start_kernel(cwd=str(config.NOTEBOOKS))
     try:
-        pm.execute_notebook(
-            notebook,
-            out,
-            parameters=params,
-            kernel_name="python3",
-            kernel_manager_class="analysis.pipeline.IPCKernelManager",
-            progress_bar=False,
-            cwd=str(config.NOTEBOOKS),
-            record_timing=False,
-        )
-    except pm.PapermillExecutionError as exc:
+        yield km
+    finally:
+        km.shutdown_kernel(now=True)
+
+
+def execute_in(km: KernelManager, notebook: Path, out: Path, params: dict, raw: Path) -> None:
+    """Run one notebook with papermill's parameters in the running kernel `km` (imports are
+    paid once per kernel) and write it once, also when a cell fails; bad input found inside
+    it ends as an `InputError` naming the raw file."""
+    nb = parameterize_notebook(load_notebook_node(str(notebook)), params, kernel_name="python3", language="python")
+    try:
+        NotebookClient(nb, km=km, record_timing=False).execute()
+    except CellExecutionError as exc:
         if exc.ename == "InputError":  # bad input found inside the notebook: one line, exit 2
             raise InputError(raw, exc.evalue.split(": ", 1)[-1]) from None
-        raise RuntimeError(f"{notebook.name} ist fehlgeschlagen ({exc.ename}: {exc.evalue}); "
-                           f"das ausgeführte Notebook zeigt die Zelle") from None  # fmt: skip
-
+        raise RuntimeError(f"{notebook.name} ist fehlgeschlagen ({exc.ename}: {exc.evalue})") from None
+    finally:
+        files.write_with(out, lambda tmp: nbformat.write(nb, tmp))

@@ -10,8 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-import seaborn as sns  # noqa: E402
 
 from . import fmt  # noqa: E402
 
@@ -72,7 +72,8 @@ def stacked_shares(data: pd.DataFrame, *, colors=None, ax=None, title: str = "",
     ax = _axes(ax)
     data = data.iloc[::-1]
     k = data.shape[1]
-    colors = colors or (sns.color_palette("RdBu_r", k) if diverging_at is not None else sns.color_palette("crest", k))
+    colors = colors or (_sample("RdBu_r", np.linspace(0, 1, k + 2)[1:-1]) if diverging_at is not None
+                        else _sample("Blues", np.linspace(0.35, 0.95, k)))  # fmt: skip
     left = -data.iloc[:, :diverging_at].sum(axis=1) if diverging_at is not None else pd.Series(0.0, index=data.index)
     for j, col in enumerate(data.columns):
         widths = data[col]
@@ -170,6 +171,11 @@ def histogram(values: pd.Series, *, bins: int = 30, ax=None, title: str = "", xl
     ax.set_ylabel("Anzahl Kommunen")
     ax.set_title(title, loc="left")
     return ax
+
+
+def _sample(cmap: str, positions) -> list[tuple]:
+    """Colours of a matplotlib colormap (ColorBrewer RdBu and Blues are colour-blind safe)."""
+    return [tuple(c) for c in matplotlib.colormaps[cmap](positions)]
 
 
 def luminance(colour) -> float:

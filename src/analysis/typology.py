@@ -13,6 +13,9 @@ paired to maximise the total fit (Hungarian method), and a cluster whose fit is 
 `MIN_FIT` fits no type. Stability: bootstrap resamples, refitted and compared with the full-data
 solution by the adjusted Rand index and, per type, the best Jaccard similarity (Hennig's
 clusterboot).
+
+scikit-learn and scipy are imported inside the fitting functions: the briefing kernels only
+load saved types and start faster without them.
 """
 
 from __future__ import annotations
@@ -23,10 +26,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linear_sum_assignment
-from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score, silhouette_score
-from sklearn.mixture import GaussianMixture
 
 from . import codebook, config, files, maturity, simulate
 
@@ -86,12 +85,17 @@ class Model:
         return cls(pd.DataFrame.from_dict(raw["centres"], orient="index"), raw["k"])
 
 
-def fit_kmeans(z: pd.DataFrame, k: int, seed: int = SEED) -> KMeans:
+def fit_kmeans(z: pd.DataFrame, k: int, seed: int = SEED):
+    from sklearn.cluster import KMeans
+
     return KMeans(n_clusters=k, n_init=50, random_state=seed).fit(z.to_numpy())
 
 
 def choose_k(z: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
     """Silhouette of k-means and BIC of a Gaussian mixture for each k."""
+    from sklearn.metrics import silhouette_score
+    from sklearn.mixture import GaussianMixture
+
     rows = []
     for k in K_RANGE:
         km = fit_kmeans(z, k, seed)
@@ -102,6 +106,8 @@ def choose_k(z: pd.DataFrame, seed: int = SEED) -> pd.DataFrame:
 
 def label(centres: np.ndarray, columns: list[str]) -> list[str]:
     """Type name of each cluster centre by the documented rule (`SIGNATURES`, `MIN_FIT`)."""
+    from scipy.optimize import linear_sum_assignment
+
     c = pd.DataFrame(centres, columns=columns)
     fit = np.column_stack(
         [c[sig].mean(axis=1) - c[[g for g in columns if g not in sig]].mean(axis=1) for sig in SIGNATURES.values()]
@@ -126,6 +132,9 @@ class Typology:
 
 def fit(responses: pd.DataFrame, k: int = 4, seed: int = SEED) -> Typology:
     """The k-type solution with profile-based names, the k the data prefer, and GMM agreement."""
+    from sklearn.metrics import adjusted_rand_score
+    from sklearn.mixture import GaussianMixture
+
     z = ipsatised(responses)
     km = fit_kmeans(z, k, seed)
     names = label(km.cluster_centers_, list(z.columns))
@@ -151,6 +160,9 @@ def k_choice(typology: Typology) -> dict:
 def stability(responses: pd.DataFrame, typology: Typology, n_boot: int = 100, seed: int = SEED) -> tuple[pd.DataFrame, float]:
     """Per type the mean best Jaccard similarity over bootstrap refits (Hennig's clusterboot),
     and the mean adjusted Rand index between the full-data and bootstrap partitions."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import adjusted_rand_score
+
     z = ipsatised(responses)
     full = typology.members.reindex(z.index).to_numpy()
     rng = np.random.default_rng(seed)
@@ -205,6 +217,8 @@ def _top(values: pd.Series, k: int = 1) -> str:
 def planted_agreement(members: pd.Series, responses: pd.DataFrame, truth_path: Path) -> float:
     """Adjusted Rand index between the found and the planted types (simulated data only; NaN
     when no typed response is in the truth file)."""
+    from sklearn.metrics import adjusted_rand_score
+
     truth = pd.read_csv(truth_path, dtype=str).set_index("response_id")["planted_type"]
     planted = truth.reindex(responses.loc[members.index, "response_id"].astype(str)).to_numpy()
     known = pd.notna(planted)
