@@ -35,4 +35,10 @@ example: $(STAMP) ## Regenerate the bundled simulated example export in data/raw
 clean: ## Remove generated outputs (data/processed, reports), keeping data/raw
 	rm -rf data/processed/* reports/*
 
-.PHONY: help install briefing test example clean
+.PHONY: help install briefing test example clean bench
+
+bench: $(STAMP) ## Run the four benchmarks (benchmarks/README.md); results in benchmarks/results/
+	$(BIN)/python benchmarks/pipeline_vs_floor.py
+	$(BIN)/python benchmarks/sweep.py
+	$(BIN)/python benchmarks/scale.py
+	$(BIN)/python benchmarks/tests_duration.py

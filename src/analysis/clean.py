@@ -45,7 +45,7 @@ def drop_straightliners(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     cb = codebook.load()
     cols = [v.name for q in config.STRAIGHTLINING_GRIDS for v in cb.question(q)]
     grid = df[cols]
-    flat = grid.notna().all(axis=1) & grid.nunique(axis=1).eq(1)
+    flat = grid.notna().all(axis=1) & grid.eq(grid.iloc[:, 0], axis=0).all(axis=1)
     audit.drop(df[flat], "straightliner", f"gleiche Antwort auf alle {len(cols)} Aussagen ({', '.join(config.STRAIGHTLINING_GRIDS)})")
     return df[~flat]
 
@@ -110,11 +110,12 @@ def parse_numbers(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     """Numbers typed as text ("ca. 3,5", "0,5 Mio. €") to floats; out-of-range values to missing."""
     cb = codebook.load()
     df = df.copy()
+    ids = df["response_id"].tolist()
     for v in cb.of_type("number"):
-        values = []
-        for idx, raw in df[v.name].items():
-            parsed = parse_number(raw, cb.missing_codes)
-            rid = df.at[idx, "response_id"]
+        values, parsed_of = [], {}
+        for rid, raw in zip(ids, df[v.name].tolist()):
+            key = raw if isinstance(raw, str) else repr(raw)  # exports repeat few distinct values
+            parsed = parsed_of.get(key) or parsed_of.setdefault(key, parse_number(raw, cb.missing_codes))
             value = parsed.value
             if parsed.rule:
                 audit.change(rid, v.name, raw, "" if value is None else _num(value), parsed.rule, parsed.reason)

@@ -39,6 +39,8 @@ MIN_EVENTS = 10
 #: Länder with fewer responses are pooled for model controls.
 MIN_LAND_N = 10
 POWER = 0.8
+#: Categorical controls (entered as C(...) in the formulas).
+CATEGORICAL = ("size_class", "land_pooled", "unit_type")
 CONTINUOUS = ("log_staff_per_10k", "log_budget_per_inhabitant", "log_population", "maturity_index", "live_offers")
 #: Alternative maturity measures for the sensitivity analysis, with the model each needs.
 ALTERNATIVE_OUTCOMES = {"live_offers": "ols", "ozg_level": "ordinal"}
@@ -175,6 +177,9 @@ def fit(h: Hypothesis, data: pd.DataFrame, weighted: bool = False) -> Fit:
 
 
 def _fit(h: Hypothesis, data: pd.DataFrame, weighted: bool):
+    # controls as pandas categoricals with the levels present, in patsy's sorted order: the same
+    # model, without patsy checking every value of a text column for missingness
+    data = data.assign(**{c: pd.Categorical(data[c], categories=sorted(data[c].unique())) for c in CATEGORICAL if c in data})
     if h.model == "ols":
         if weighted:
             return smf.wls(h.formula, data, weights=data["_w"]).fit(cov_type="HC3")

@@ -54,11 +54,11 @@ def read_export(path: Path, audit: Audit) -> pd.DataFrame:
             continue
         raw = table[cols[0]]
         if v.type == "multi" and fmt == "forms":
-            out[v.name] = raw.map(lambda s, lab=v.item_label_de: _ticked(s, lab))
+            out[v.name] = _map_distinct(raw, lambda s, lab=v.item_label_de: _ticked(s, lab))
         elif v.type in ("single", "likert") or (v.type == "personal" and v.scale):
-            out[v.name] = raw.map(lambda s, scale=cb.scales[v.scale]: _to_code(s, scale))
+            out[v.name] = _map_distinct(raw, lambda s, scale=cb.scales[v.scale]: _to_code(s, scale))
         else:
-            out[v.name] = raw.map(_blank_to_none)
+            out[v.name] = _map_distinct(raw, _blank_to_none)
     meta = LIMESURVEY_META if fmt == "limesurvey" else FORMS_META
     for h in header:
         if h not in lookup and h not in meta and not h.startswith("grouptime"):
@@ -122,6 +122,13 @@ def _decode(data: bytes, path: Path) -> str:
 def _norm_header(h: object) -> str:
     text = " ".join(str(h).split()).casefold()
     return re.sub(r"_(sq\d+)$", r"[\1]", text)
+
+
+def _map_distinct(values: pd.Series, func) -> pd.Series:
+    """`values.map(func)`, calling `func` once per distinct value (exports repeat few values)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    mapped = {i: func(u) for i, u in enumerate(distinct)}
+    return pd.Series(codes, index=values.index).map(mapped)
 
 
 def _blank_to_none(value: object) -> str | None:
