@@ -88,5 +88,6 @@ def injected_deck(pipeline_run, tmp_path_factory) -> Path:
     responses.loc[rows, "municipality_name"] = '<b onmouseover="x()">Musterstadt</b>'
     responses.to_parquet(work / "processed" / config.RESPONSES_FILE)
     job = pipeline.plan(work / "processed", ())[0]
-    pipeline.render([job], work / "processed", config.EXAMPLE_RAW, work / "reports", work, workers=1)
+    with pipeline.kernel() as km:
+        pipeline.render([job], work / "processed", config.EXAMPLE_RAW, work / "reports", work, km)
     return work / "reports" / config.BRIEFING_HTML

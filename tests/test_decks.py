@@ -99,7 +99,8 @@ def test_quotes_name_only_consenting_municipalities(pipeline_run):
 def test_rerun_gives_a_byte_identical_deck(pipeline_run, tmp_path):
     root, html, _ = pipeline_run
     job = pipeline.plan(root / "processed", ())[0]
-    pipeline.render([job], root / "processed", config.EXAMPLE_RAW, tmp_path, tmp_path, workers=1)
+    with pipeline.kernel() as km:
+        pipeline.render([job], root / "processed", config.EXAMPLE_RAW, tmp_path, tmp_path, km)
     assert (tmp_path / config.BRIEFING_HTML).read_bytes() == html.read_bytes()
 
 

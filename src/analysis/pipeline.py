@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
+from multiprocessing.util import Finalize
 from pathlib import Path
 
 import nbformat
@@ -85,7 +86,8 @@ def run(
         "register_path": str(Path(register).resolve()) if register else None,
     }
     steps = len(config.ANALYSIS_NOTEBOOKS) + 1
-    with tempfile.TemporaryDirectory(prefix="analysis-run-") as tmp, kernel() as km:
+    helpers = max(0, (jobs or os.cpu_count() or 1) - 1) if by else 0  # deck kernels besides the main one
+    with tempfile.TemporaryDirectory(prefix="analysis-run-") as tmp, kernel() as km, _deck_pool(helpers) as pool:
         executed = []
         for i, name in enumerate(config.ANALYSIS_NOTEBOOKS, 1):
             started = time.perf_counter()
@@ -96,9 +98,8 @@ def run(
             executed.append(out)
         decks = plan(processed, by)
         started = time.perf_counter()
-        workers = max(1, min(jobs or os.cpu_count() or 1, len(decks)))
-        print(f"[{steps}/{steps}] {config.BRIEFING_NOTEBOOK}: {len(decks)} Foliensatz/-sätze in {workers} Kernel(n) ...", flush=True)
-        national = render(decks, processed, raw, reports, Path(tmp), workers, km)
+        print(f"[{steps}/{steps}] {config.BRIEFING_NOTEBOOK}: {len(decks)} Foliensatz/-sätze in {helpers + 1} Kernel(n) ...", flush=True)
+        national = render(decks, processed, raw, reports, Path(tmp), km, pool, helpers)
         print(f"[{steps}/{steps}] Foliensätze fertig in {time.perf_counter() - started:.1f} s", flush=True)
         target = reports / "executed"
         target.mkdir(parents=True, exist_ok=True)
@@ -134,23 +135,51 @@ def plan(processed: Path, by: tuple[str, ...]) -> list[DeckJob]:
     return jobs
 
 
-def render(decks: list[DeckJob], processed: Path, raw: Path, reports: Path, tmp: Path, workers: int,
-           km: KernelManager | None = None) -> Path:  # fmt: skip
-    """Render every deck in `workers` kernels, each running the briefing notebook for its
-    share of the decks in turn (imports paid once per kernel, not per deck). The first share
-    runs here, in the running kernel `km` if given; the others in worker processes with a
-    kernel each. Returns the executed national notebook."""
-    shares = [decks[i::workers] for i in range(workers)]
-    with ProcessPoolExecutor(max_workers=max(1, workers - 1), mp_context=get_context("spawn")) as pool:
-        others = [pool.submit(_render_share, share, processed, raw, reports, tmp) for share in shares[1:]]
-        done = [_render_share(shares[0], processed, raw, reports, tmp, km), *(f.result() for f in others)]
+def render(decks: list[DeckJob], processed: Path, raw: Path, reports: Path, tmp: Path, km: KernelManager,
+           pool: ProcessPoolExecutor | None = None, helpers: int = 0) -> Path:  # fmt: skip
+    """Render every deck in 1 + `helpers` kernels, each running the briefing notebook for its
+    share of the decks in turn (imports paid once per kernel, not per deck): the first share
+    here in the running kernel `km`, the others in `pool`'s worker processes, whose kernels
+    were started while the analysis notebooks ran. Returns the executed national notebook."""
+    shares = [decks[i :: helpers + 1] for i in range(helpers + 1)]
+    others = [pool.submit(_render_share, share, processed, raw, reports, tmp) for share in shares[1:]] if pool else []
+    done = [_render_share(shares[0], processed, raw, reports, tmp, km), *(f.result() for f in others)]
     return next(out for share in done for job, out in share if job.by is None)
+
+
+#: A deck worker process's own kernel, started by `_warm_worker`.
+_WORKER_KERNEL: KernelManager | None = None
+
+
+@contextlib.contextmanager
+def _deck_pool(helpers: int) -> Iterator[ProcessPoolExecutor | None]:
+    """`helpers` worker processes for decks, started now so that their kernels warm up (start,
+    import the briefing code) while the analysis notebooks run; None for no helpers."""
+    if not helpers:
+        yield None
+        return
+    with ProcessPoolExecutor(max_workers=helpers, mp_context=get_context("spawn"), initializer=_warm_worker) as pool:
+        for _ in range(helpers):
+            pool.submit(int)  # spawns the workers
+        yield pool
+
+
+def _warm_worker() -> None:
+    """Pool initializer: start this worker's kernel and import the briefing code in it; the
+    kernel is shut down when the worker exits."""
+    global _WORKER_KERNEL
+    _WORKER_KERNEL = IPCKernelManager(kernel_name="python3")
+    _WORKER_KERNEL.start_kernel(cwd=str(config.NOTEBOOKS))
+    Finalize(None, _WORKER_KERNEL.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
+    warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("from analysis import briefing")])
+    NotebookClient(warm, km=_WORKER_KERNEL).execute()
 
 
 def _render_share(jobs: list[DeckJob], processed: Path, raw: Path, reports: Path, tmp: Path,
                   km: KernelManager | None = None) -> list[tuple[DeckJob, Path]]:  # fmt: skip
     """Execute the briefing notebook once per deck in one kernel and export each deck."""
     out = []
+    km = km or _WORKER_KERNEL
     with contextlib.nullcontext(km) if km is not None else kernel() as km:
         for job in jobs:
             started = time.perf_counter()
