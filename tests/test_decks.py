@@ -39,7 +39,8 @@ def test_a_land_with_fewer_than_three_responses_shows_a_notice_and_no_figures(pi
     assert "<img" not in slides and "<table" not in slides.split("Anhang A6")[0]
     assert slides_html(text).count("<section><section") == expected_slides(suppressed=True)
     index = (root / "reports" / "index.html").read_text(encoding="utf-8")
-    assert re.search(rf">{land}</a></td><td class=\"num\">{n}</td><td>zu wenige Antworten", index)
+    assert re.search(rf">{land}</a></td><td class=\"num\">unter 3</td><td>zu wenige Antworten", index)
+    assert f"{land}: weniger als 3 Kommunen haben geantwortet" in slides and f"{n} Kommune" not in slides
 
 
 def test_a_land_deck_shows_only_its_land(pipeline_run):

@@ -207,9 +207,14 @@ def figures(slide):
     return wrapper
 
 
+def n_text(d: Deck) -> str:
+    """"360 Kommunen", or "weniger als 3 Kommunen": a small subgroup's exact n is not shown."""
+    return f"weniger als {config.MIN_CELL_N} Kommunen" if d.suppressed else f"{fmt.number(d.n)} Kommunen"
+
+
 def suppression_text(d: Deck) -> str:
-    return (f"{d.area}: {fmt.number(d.n)} antwortende Kommune(n). Ergebnisse für weniger als "
-            f"{config.MIN_CELL_N} Kommunen werden zum Schutz der Antwortenden nicht ausgewiesen.")  # fmt: skip
+    return (f"{d.area}: {n_text(d)} haben geantwortet. Ergebnisse für weniger als {config.MIN_CELL_N} "
+            "Kommunen werden zum Schutz der Antwortenden nicht ausgewiesen.")  # fmt: skip
 
 
 # --- title, key points, methods ------------------------------------------------------------------
@@ -237,7 +242,7 @@ def title(d: Deck) -> None:
         f"<h2>Erste Auswertung der Umfrage · {html.escape(d.area)}</h2>",
         f'<p class="notice {kind}">{html.escape(status_text(p))}</p>',
         "<ul>",
-        f"<li><strong>{fmt.number(d.n)} Kommunen</strong> ausgewertet"
+        f"<li><strong>{n_text(d)}</strong> ausgewertet"
         + ("" if d.by is None else f" (von {fmt.number(len(d.everyone))} insgesamt)")
         + f"; {fmt.number(p['n_raw'])} Antworten im Export</li>",
         f"<li>Feldzeit: {fieldwork(d.everyone)}</li>",

@@ -27,6 +27,7 @@ from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.stats.power import NormalIndPower
+from statsmodels.tools.numdiff import approx_fprime
 
 from . import config, files, maturity, register
 from .weighting import indicator
@@ -177,21 +178,23 @@ def fit(h: Hypothesis, data: pd.DataFrame, weighted: bool = False) -> Fit:
 
 
 def _fit(h: Hypothesis, data: pd.DataFrame, weighted: bool):
-    # controls as pandas categoricals with the levels present, in patsy's sorted order: the same
-    # model, without patsy checking every value of a text column for missingness
+    # The controls enter as pandas categoricals with the levels present, in patsy's sorted
+    # order, and without the C() wrapper (which hides the categorical from patsy): the same
+    # model, without patsy checking every value of a text column one by one.
     data = data.assign(**{c: pd.Categorical(data[c], categories=sorted(data[c].unique())) for c in CATEGORICAL if c in data})
+    formula = re.sub(r"\bC\((" + "|".join(CATEGORICAL) + r")\)", r"\1", h.formula)
     if h.model == "ols":
         if weighted:
-            return smf.wls(h.formula, data, weights=data["_w"]).fit(cov_type="HC3")
-        return smf.ols(h.formula, data).fit(cov_type="HC3")
+            return smf.wls(formula, data, weights=data["_w"]).fit(cov_type="HC3")
+        return smf.ols(formula, data).fit(cov_type="HC3")
     if h.model == "logit":
         if weighted:
-            return smf.glm(h.formula, data, family=sm.families.Binomial(), var_weights=data["_w"]).fit(cov_type="HC0")
-        return smf.logit(h.formula, data).fit(disp=False)
+            return smf.glm(formula, data, family=sm.families.Binomial(), var_weights=data["_w"]).fit(cov_type="HC0")
+        return smf.logit(formula, data).fit(disp=False)
     if h.model == "ordinal":
         data = data.assign(**{h.outcome: pd.Categorical(data[h.outcome], ordered=True)})
         model = WeightedOrderedModel.from_formula(
-            h.formula, data, distr="logit", case_weights=data["_w"].to_numpy() if weighted else None
+            formula, data, distr="logit", case_weights=data["_w"].to_numpy() if weighted else None
         )
         return model.fit(method="bfgs", disp=False, maxiter=500, cov_type="HC0" if weighted else "nonrobust")
     raise ValueError(f"unknown model {h.model!r}")
@@ -250,6 +253,14 @@ class WeightedOrderedModel(OrderedModel):
 
     def score(self, params):
         return self.score_obs(params).sum(axis=0)
+
+    def hessian(self, params):
+        """Central differences of the analytic score: k score evaluations instead of the
+        about 2k² log-likelihood evaluations of statsmodels' numerical Hessian."""
+        if self.distr is not stats.logistic:
+            return super().hessian(params)
+        h = approx_fprime(np.asarray(params, dtype=float), self.score, centered=True)
+        return (h + h.T) / 2
 
 
 def fit_mice(h: Hypothesis, frame: pd.DataFrame, n_imputations: int = 10, seed: int = 20261122) -> Fit:

@@ -189,8 +189,8 @@ def _render_share(jobs: list[DeckJob], processed: Path, raw: Path, reports: Path
             footer = " · ".join(["SIMULIERTE DATEN"] * _simulated(processed) + [job.area])
             deck.export(executed, reports / job.href, title=f"{codebook.load().title_de} – {job.area}", footer=footer,
                         suppressed=job.suppressed)  # fmt: skip
-            note = " (unterdrückt: weniger als 3 Kommunen)" if job.suppressed else ""
-            print(f"    {job.area}: n = {job.n}{note}, {time.perf_counter() - started:.1f} s", flush=True)
+            n = "n < 3 (unterdrückt)" if job.suppressed else f"n = {job.n}"
+            print(f"    {job.area}: {n}, {time.perf_counter() - started:.1f} s", flush=True)
             out.append((job, executed))
     return out
 
