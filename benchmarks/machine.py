@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import platform
-import resource
 import subprocess
 import sys
 import time
@@ -36,9 +35,9 @@ def timed(cmd: list[str], **kwargs) -> float:
     return time.perf_counter() - started
 
 
-def peak_child_rss_mib() -> float:
-    """Peak resident memory of the largest finished child process so far (Linux: KiB)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def runs_text(seconds: list[float]) -> str:
+    """Each run's wall time, for the tables beside the median."""
+    return ", ".join(f"{x:.1f}" for x in seconds)
 
 
 def write(name: str, title: str, table: str, notes: str = "") -> Path:

@@ -9,7 +9,7 @@ import tempfile
 from statistics import median
 from pathlib import Path
 
-from machine import timed, write
+from machine import runs_text, timed, write
 
 FLOOR = """
 import sys
@@ -54,10 +54,9 @@ def main() -> None:
             floors.append(timed([sys.executable, "-c", FLOOR, str(out / "f" / "processed")]))
     pipeline, floor = median(pipelines), median(floors)
     ratio = pipeline / floor
-    runs = lambda xs: ", ".join(f"{x:.1f}" for x in xs)  # noqa: E731
     table = ("| what | median wall time | runs | goal |\n|---|---:|---|---|\n"
-             f"| `python -m analysis run` (5 notebooks, national deck) | {pipeline:.1f} s | {runs(pipelines)} | |\n"
-             f"| floor: same functions, one process | {floor:.1f} s | {runs(floors)} | |\n"
+             f"| `python -m analysis run` (5 notebooks, national deck) | {pipeline:.1f} s | {runs_text(pipelines)} | |\n"
+             f"| floor: same functions, one process | {floor:.1f} s | {runs_text(floors)} | |\n"
              f"| ratio | {ratio:.2f} | | ≤ 1,5 {'erreicht' if ratio <= 1.5 else 'verfehlt'} |")  # fmt: skip
     write("pipeline_vs_floor", "Pipeline against its floor", table)
 

@@ -9,7 +9,7 @@ import tempfile
 from statistics import median
 from pathlib import Path
 
-from machine import timed, write
+from machine import runs_text, timed, write
 
 
 def run(tmp: Path, *extra: str) -> float:
@@ -28,10 +28,9 @@ def main() -> None:
             sweep.append(run(Path(tmp) / f"sweep{i}", "--by", "land", "--by", "type"))
         decks = len(list((Path(tmp) / "sweep0" / "reports").rglob("*.html"))) - 1  # without index.html
     ratio = median(sweep) / median(national)
-    runs = lambda xs: ", ".join(f"{x:.1f}" for x in xs)  # noqa: E731
     table = ("| what | decks | median wall time | runs | goal |\n|---|---:|---:|---|---|\n"
-             f"| national deck alone | 1 | {median(national):.1f} s | {runs(national)} | |\n"
-             f"| national + 16 Länder + 4 Kommunentypen | {decks} | {median(sweep):.1f} s | {runs(sweep)} | |\n"
+             f"| national deck alone | 1 | {median(national):.1f} s | {runs_text(national)} | |\n"
+             f"| national + 16 Länder + 4 Kommunentypen | {decks} | {median(sweep):.1f} s | {runs_text(sweep)} | |\n"
              f"| ratio | | {ratio:.2f} | | ≤ 2 {'erreicht' if ratio <= 2 else 'verfehlt'} |")  # fmt: skip
     write("sweep", "Subgroup sweep against the national deck", table)
 
