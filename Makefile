@@ -21,6 +21,16 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create or update .venv, install the project and register the Jupyter kernel
 
+LAB_STAMP := $(VENV)/.lab-installed
+
+$(LAB_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[test,lab]"
+	if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/pre-commit install >/dev/null; fi
+	touch $(LAB_STAMP)
+
+lab: $(LAB_STAMP) ## Start JupyterLab on notebooks/ with the project's kernel (installs JupyterLab and the pre-commit hooks)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+
 REGISTER ?= $(wildcard ../shared/reference/destatis/AuszugGV4QAktuell_2024.xlsx)
 
 briefing: $(STAMP) ## Run the pipeline on the bundled example (REGISTER=path: Destatis register to match and weight to)
@@ -35,7 +45,7 @@ example: $(STAMP) ## Regenerate the bundled simulated example export in data/raw
 clean: ## Remove generated outputs (data/processed, reports), keeping data/raw
 	rm -rf data/processed/* reports/*
 
-.PHONY: help install briefing test example clean bench
+.PHONY: help install lab briefing test example clean bench
 
 bench: $(STAMP) ## Run the four benchmarks (benchmarks/README.md); results in benchmarks/results/
 	$(BIN)/python benchmarks/pipeline_vs_floor.py

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import sys
 import tempfile
-from statistics import median
 from pathlib import Path
+from statistics import median
 
 from machine import runs_text, timed, write
 

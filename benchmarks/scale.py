@@ -76,13 +76,17 @@ def main() -> None:
             path = Path(tmp) / f"export_{n}.csv"
             export, truth_rows, truth, copies = large_export(n)
             simulate.write_export(export, truth_rows, truth, path)
-            out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(copies)], capture_output=True, text=True, cwd=ROOT)
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD, str(path), str(copies)], capture_output=True, text=True, cwd=ROOT
+            )
             if out.returncode:
                 sys.exit(f"{n} responses failed:\n{out.stderr}")
             rows.append({"n": n, **json.loads(out.stdout.strip().splitlines()[-1])})
             print(rows[-1], flush=True)
-    lines = ["| responses | analysed | ingest + cleaning + weighting | hypothesis models | total | peak memory |",
-             "|---:|---:|---:|---:|---:|---:|"]
+    lines = [
+        "| responses | analysed | ingest + cleaning + weighting | hypothesis models | total | peak memory |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
     for r in rows:
         lines.append(f"| {r['n']:,} | {r['n_clean']:,} | {r['clean_s']:.1f} s | {r['models_s']:.1f} s | "
                      f"{r['clean_s'] + r['models_s']:.1f} s | {r['peak_mib']:,.0f} MiB |")  # fmt: skip
@@ -93,8 +97,15 @@ def main() -> None:
     big = rows[-1]
     if big["n"] == 100_000:
         total = big["clean_s"] + big["models_s"]
-        notes.append(f"100,000 responses: {total:.1f} s (goal ≤ 30 s), peak {big['peak_mib'] / 1024:.2f} GiB (goal ≤ 2 GB)")
-    write("scale", "Scale: ingest, cleaning, weighting, hypothesis models", "\n".join(lines), "\n".join(f"- {n}" for n in notes))
+        notes.append(
+            f"100,000 responses: {total:.1f} s (goal ≤ 30 s), peak {big['peak_mib'] / 1024:.2f} GiB (goal ≤ 2 GB)"
+        )
+    write(
+        "scale",
+        "Scale: ingest, cleaning, weighting, hypothesis models",
+        "\n".join(lines),
+        "\n".join(f"- {n}" for n in notes),
+    )
 
 
 if __name__ == "__main__":

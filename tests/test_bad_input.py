@@ -35,17 +35,35 @@ BAD_INPUTS = [
     pytest.param("header.csv", lime_header(), "nur eine Kopfzeile", id="header-only"),
     pytest.param("junk.csv", bytes(range(256)) * 20, "Binärdaten", id="binary-junk"),
     pytest.param("other.csv", "Artikel;Preis\r\nApfel;1,20\r\n", "keine Umfrage-Exportdatei", id="not-a-survey"),
-    pytest.param("noreq.csv", lime_header(("id", "submitdate", "A01", "A02")) + '"1";"";"X";"09"\r\n',
-                 "Pflichtspalte fehlt: A03", id="missing-required-column"),  # fmt: skip
-    pytest.param("dupcol.csv", lime_header(("id", "submitdate", "A01", "A01", "A02", "A03")) + '"1";"";"X";"Y";"09";"2"\r\n',
-                 "mehrfach", id="duplicate-column"),  # fmt: skip
-    pytest.param("undecodable.csv", lime_header().encode() + b'"1";"";"1";"M\x81nchen";"09";"2"\r\n',
-                 "Zeichenkodierung", id="undecodable-text"),  # fmt: skip
-    pytest.param("dupid.csv", lime_header() + '"1";"";"1";"A";"09";"2"\r\n"1";"";"1";"B";"09";"2"\r\n',
-                 "Antwort-ID 1 doppelt", id="duplicate-response-id"),  # fmt: skip
+    pytest.param(
+        "noreq.csv",
+        lime_header(("id", "submitdate", "A01", "A02")) + '"1";"";"X";"09"\r\n',
+        "Pflichtspalte fehlt: A03",
+        id="missing-required-column",
+    ),  # fmt: skip
+    pytest.param(
+        "dupcol.csv",
+        lime_header(("id", "submitdate", "A01", "A01", "A02", "A03")) + '"1";"";"X";"Y";"09";"2"\r\n',
+        "mehrfach",
+        id="duplicate-column",
+    ),  # fmt: skip
+    pytest.param(
+        "undecodable.csv",
+        lime_header().encode() + b'"1";"";"1";"M\x81nchen";"09";"2"\r\n',
+        "Zeichenkodierung",
+        id="undecodable-text",
+    ),  # fmt: skip
+    pytest.param(
+        "dupid.csv",
+        lime_header() + '"1";"";"1";"A";"09";"2"\r\n"1";"";"1";"B";"09";"2"\r\n',
+        "Antwort-ID 1 doppelt",
+        id="duplicate-response-id",
+    ),  # fmt: skip
     pytest.param("nodelim.csv", "eine Zeile ohne Trennzeichen\nnoch eine\n", "Trennzeichen", id="no-delimiter"),
     pytest.param("broken.xlsx", "zip", "Excel-Datei nicht lesbar", id="broken-xlsx"),
-    pytest.param("nometa.csv", '"A01";"A02";"A03"\r\n"X";"09";"2"\r\n', "Metadatenspalten", id="limesurvey-without-meta"),
+    pytest.param(
+        "nometa.csv", '"A01";"A02";"A03"\r\n"X";"09";"2"\r\n', "Metadatenspalten", id="limesurvey-without-meta"
+    ),
 ]
 
 

@@ -107,7 +107,9 @@ def test_national_deck_prints_one_page_per_slide(pipeline_run, browser):
     v.page.wait_for_function("window.Reveal && Reveal.isReady() && document.querySelectorAll('.pdf-page').length > 0")
     assert v.page.evaluate("document.querySelectorAll('.pdf-page').length") == expected_slides(suppressed=False)
     pdf = v.page.pdf(prefer_css_page_size=True, print_background=True)
-    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)) == expected_slides(suppressed=False)
+    assert pdf.startswith(b"%PDF") and len(re.findall(rb"/Type\s*/Page(?![s\w])", pdf)) == expected_slides(
+        suppressed=False
+    )
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     (SCREENSHOTS / "deutschland.pdf").write_bytes(pdf)
     v.close()

@@ -12,6 +12,7 @@ import pytest
 from analysis import briefing, codebook, config, deck, pipeline, plots, weighting
 from tests.deck_helpers import LAENDER, expected_slides, land_decks, slides_html
 
+
 # --- on the pipeline's output --------------------------------------------------------------------
 def test_one_deck_per_land_and_an_index_linking_them(pipeline_run):
     root, html, _ = pipeline_run

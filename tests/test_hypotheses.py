@@ -34,7 +34,19 @@ def test_registry_has_the_briefs_hypotheses_and_they_are_well_formed():
 
 def test_results_table_has_every_hypothesis_and_the_required_columns(example_results):
     table = example_results.table
-    required = ["hypothesis_id", "statement_de", "estimate", "ci_low", "ci_high", "p", "p_holm", "p_bh", "n", "mde", "verdict_de"]
+    required = [
+        "hypothesis_id",
+        "statement_de",
+        "estimate",
+        "ci_low",
+        "ci_high",
+        "p",
+        "p_holm",
+        "p_bh",
+        "n",
+        "mde",
+        "verdict_de",
+    ]
     assert set(required) <= set(table.columns)
     assert table["hypothesis_id"].tolist() == [h.id for h in hypotheses.registry()[0]]
     assert set(table["verdict_de"]) <= set(hypotheses.VERDICTS)
@@ -55,7 +67,13 @@ def test_holm_and_benjamini_hochberg_by_hand():
     out = hypotheses.adjust(table, 0.05)
     assert out["p_holm"].tolist()[:4] == pytest.approx([0.04, 0.09, 0.09, 0.2])
     assert out["p_bh"].tolist()[:4] == pytest.approx([0.04, 0.16 / 3, 0.16 / 3, 0.2])
-    assert out["verdict_de"].tolist() == ["bestätigt", "nicht bestätigt", "nicht bestätigt", "nicht bestätigt", "nicht prüfbar"]
+    assert out["verdict_de"].tolist() == [
+        "bestätigt",
+        "nicht bestätigt",
+        "nicht bestätigt",
+        "nicht bestätigt",
+        "nicht prüfbar",
+    ]
 
 
 def test_mde_is_the_80_percent_power_effect():
@@ -95,7 +113,9 @@ def test_ordered_logit_analytic_score_equals_the_numerical_gradient(weighted):
     x = rng.normal(size=(300, 2))
     latent = x @ [0.8, -0.5] + rng.logistic(size=300)
     y = pd.Series(pd.Categorical(np.digitize(latent, [-1, 0, 1.2]), ordered=True))
-    model = hypotheses.WeightedOrderedModel(y, x, distr="logit", case_weights=rng.uniform(0.2, 3, 300) if weighted else None)
+    model = hypotheses.WeightedOrderedModel(
+        y, x, distr="logit", case_weights=rng.uniform(0.2, 3, 300) if weighted else None
+    )
     params = np.array([0.3, -0.2, -0.8, 0.1, 0.4])
     numerical = approx_fprime(params, model.loglikeobs, centered=True)
     assert np.abs(model.score_obs(params) - numerical).max() < 1e-6

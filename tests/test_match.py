@@ -122,7 +122,9 @@ def test_land_code(value, code):
 
 def test_cli_writes_the_documented_columns(register_fixture, tmp_path):
     names_csv = tmp_path / "namen.csv"
-    names_csv.write_text("name;land\nStadt Frankfurt a.M.;Hessen\nNeustadt;Bayern\nTest;\nHalle (Saale);\n", encoding="utf-8")
+    names_csv.write_text(
+        "name;land\nStadt Frankfurt a.M.;Hessen\nNeustadt;Bayern\nTest;\nHalle (Saale);\n", encoding="utf-8"
+    )
     out = tmp_path / "treffer.csv"
     run = subprocess.run([sys.executable, "-m", "analysis", "match", "--gv", str(register_fixture), "--names", str(names_csv),
                           "--out", str(out)], capture_output=True, text=True)  # fmt: skip

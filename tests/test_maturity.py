@@ -30,7 +30,22 @@ def test_offer_items_of_the_example_match_r_psych():
     assert a["alpha"] == pytest.approx(0.9394204389, abs=1e-9)
     assert (round(a["ci_low"], 2), round(a["ci_high"], 2)) == (0.93, 0.95)
     assert o["omega"] == pytest.approx(0.939854458, abs=1e-7)
-    r_loadings = [0.6900, 0.7717, 0.7640, 0.7697, 0.7264, 0.7402, 0.6981, 0.7555, 0.7191, 0.7617, 0.7291, 0.5656, 0.7043, 0.7589]
+    r_loadings = [
+        0.6900,
+        0.7717,
+        0.7640,
+        0.7697,
+        0.7264,
+        0.7402,
+        0.6981,
+        0.7555,
+        0.7191,
+        0.7617,
+        0.7291,
+        0.5656,
+        0.7043,
+        0.7589,
+    ]
     assert o["loadings"].round(4).tolist() == pytest.approx(r_loadings, abs=1e-4)
 
 
@@ -55,10 +70,17 @@ def _responses(statuses: list[str | None], ozg: float | None) -> pd.DataFrame:
         pytest.param(["in Betrieb"] * 14, 100.0, 100.0, 14, 3, id="everything-live"),
         pytest.param(["nicht geplant"] * 14, 0.0, 0.0, 0, 0, id="nothing"),
         pytest.param(["in Umsetzung"] * 14, None, 100 * 2 / 3, 0, 2, id="no-ozg-share-offers-only"),
-        pytest.param(["in Betrieb"] * 7 + ["geplant"] * 7, 40.0, 100 * (0.75 * (7 + 7 / 3) / 14 + 0.25 * 0.4), 7, 3,
-                     id="mixed"),  # fmt: skip
-        pytest.param(["geplant"] + ["in Betrieb"] * 13, 80.0, 100 * (0.75 * (13 + 1 / 3) / 14 + 0.25 * 0.8), 13, 1,
-                     id="weakest-core-offer-sets-the-level"),  # fmt: skip
+        pytest.param(
+            ["in Betrieb"] * 7 + ["geplant"] * 7, 40.0, 100 * (0.75 * (7 + 7 / 3) / 14 + 0.25 * 0.4), 7, 3, id="mixed"
+        ),  # fmt: skip
+        pytest.param(
+            ["geplant"] + ["in Betrieb"] * 13,
+            80.0,
+            100 * (0.75 * (13 + 1 / 3) / 14 + 0.25 * 0.8),
+            13,
+            1,
+            id="weakest-core-offer-sets-the-level",
+        ),  # fmt: skip
         pytest.param(["in Betrieb"] * 9 + [None] * 5, 50.0, np.nan, np.nan, 3, id="too-few-answered"),
     ],
 )

@@ -71,11 +71,13 @@ def test_german_formatted_numbers_round_trip(x, decimals):
     text = german(expected, decimals)
     # "1.500" (one group, no decimals) is read as thousands, as a German reader would
     assert parse_number(text).value == pytest.approx(float(text.replace(".", "").replace(",", ".")))
-    assert parse_number(text).value == pytest.approx(expected, rel=1e-12, abs=10 ** -decimals)
+    assert parse_number(text).value == pytest.approx(expected, rel=1e-12, abs=10**-decimals)
 
 
 @settings(max_examples=200)
-@given(st.floats(min_value=0, max_value=1e6, allow_nan=False), st.sampled_from(["ca. {}", "{} €", "{} VZÄ", "rund {} EUR"]))
+@given(
+    st.floats(min_value=0, max_value=1e6, allow_nan=False), st.sampled_from(["ca. {}", "{} €", "{} VZÄ", "rund {} EUR"])
+)
 def test_decorations_do_not_change_the_value(x, template):
     text = template.format(german(round(x, 1), 1))
     assert parse_number(text).value == pytest.approx(round(x, 1), abs=0.05)

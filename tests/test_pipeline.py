@@ -3,7 +3,6 @@
 import re
 
 import pandas as pd
-
 import pytest
 
 from analysis import config, files

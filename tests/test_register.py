@@ -34,7 +34,11 @@ def test_gemeinden_have_eight_digit_text_keys_and_no_gemeindefreie_gebiete(reg):
     assert halle["unit_type"] == "kreisfreie Stadt" and halle["urbanisation"] == "dicht besiedelt"
     burg = g.loc["01051011"]
     assert burg["ars"] == "010515163011"
-    assert (burg["kreis"], burg["verband"], burg["size_class"]) == ("Dithmarschen", "Burg-St. Michaelisdonn", "2.000 bis unter 5.000")
+    assert (burg["kreis"], burg["verband"], burg["size_class"]) == (
+        "Dithmarschen",
+        "Burg-St. Michaelisdonn",
+        "2.000 bis unter 5.000",
+    )
     assert pd.isna(g.loc["01061052", "verband"])  # verbandsfreie Gemeinde: no Gemeindeverband
 
 
@@ -70,8 +74,11 @@ def _write_workbook(path, rows, sheet="Tabelle1"):
     "rows, message",
     [
         pytest.param([["Name", "Einwohner"], ["Kiel", 248873]], "kein Blatt mit der Kopfzeile", id="other-table"),
-        pytest.param([["Satzart", "x", "y", "z", "a", "b", "c", "d", "e", "f", "g"], ["10", "", "01"] + [""] * 8],
-                     "Regionalschlüssels", id="header-without-key"),
+        pytest.param(
+            [["Satzart", "x", "y", "z", "a", "b", "c", "d", "e", "f", "g"], ["10", "", "01"] + [""] * 8],
+            "Regionalschlüssels",
+            id="header-without-key",
+        ),
     ],
 )
 def test_a_workbook_that_is_not_a_register_is_refused(tmp_path, rows, message):

@@ -40,7 +40,7 @@ def test_cleaning_removes_exactly_the_planted_records(fixture, request):
 
 def test_the_export_looks_like_limesurvey(limesurvey_export):
     data = limesurvey_export.read_bytes()
-    assert data.startswith(b"\xef\xbb\xbf\"id\";\"submitdate\";\"lastpage\";\"startlanguage\"")
+    assert data.startswith(b'\xef\xbb\xbf"id";"submitdate";"lastpage";"startlanguage"')
     assert b"\r\n" in data and b'"D01[SQ001]"' in data
     header = data.split(b"\r\n", 1)[0].decode("utf-8-sig")
     assert all(f.startswith('"') and f.endswith('"') for f in header.split(";"))

@@ -98,7 +98,9 @@ def test_missing_values_count_as_zero_in_their_psu():
     assert sv.total(d, "enroll").iloc[0][["estimate", "se"]].tolist() == pytest.approx([3329224.4, 915902.99], rel=1e-7)
     dp = d.post_stratify("stype", TYPES)
     assert sv.mean(dp, "api00").iloc[0][["estimate", "se"]].tolist() == pytest.approx([649.94992, 27.22201], rel=1e-6)
-    assert sv.total(dp, "enroll").iloc[0][["estimate", "se"]].tolist() == pytest.approx([3575398.9, 386262.38], rel=1e-7)
+    assert sv.total(dp, "enroll").iloc[0][["estimate", "se"]].tolist() == pytest.approx(
+        [3575398.9, 386262.38], rel=1e-7
+    )
 
 
 def test_simple_random_sample_matches_the_textbook_formula():

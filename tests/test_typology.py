@@ -68,7 +68,10 @@ def test_assignment_of_the_analysed_respondents_reproduces_their_types(example, 
     typology.save(types, responses, tmp_path)
     members, loaded = typology.load(responses, tmp_path)
     assert members.sort_index().astype(str).tolist() == types.members.sort_index().astype(str).tolist()
-    assert loaded.assign(pd.DataFrame([dict.fromkeys(GOALS, 3) | {"efficiency": 5, "staff_relief": 5}])).iloc[0] == "Optimierer"
+    assert (
+        loaded.assign(pd.DataFrame([dict.fromkeys(GOALS, 3) | {"efficiency": 5, "staff_relief": 5}])).iloc[0]
+        == "Optimierer"
+    )
 
 
 def test_profiles_suppress_types_with_fewer_than_three_municipalities(example):

@@ -129,16 +129,22 @@ def test_pooling_of_size_classes(counts, groups):
 def test_residents_share_is_inhabitant_weighted_within_size_class():
     """Two size classes: closed form sum_c P_c / P * (sum y x / sum x within c)."""
     pops = [1000, 1500, 1200, 1800, 1100, 1300, 30000, 40000, 25000, 35000, 28000, 45000]
-    units = pd.DataFrame({"key": [str(i) for i in range(12)], "land_code": "09", "unit_type": GEMEINDE, "population": pops})
+    units = pd.DataFrame(
+        {"key": [str(i) for i in range(12)], "land_code": "09", "unit_type": GEMEINDE, "population": pops}
+    )
     units["size_class"] = register.size_class(units["population"]).astype(str)
     units["y"] = [1, 0, 0, 0, 1, 0, 1, 1, 0, 1, 0, 0]
     sample = units.drop(index=[5, 11])
     w = weighting.weight(_responses(sample), _margins(units))
-    share = weighting.residents_share(weighting.residents_design(w), "y", lambda s: s == 1, weighting.residents_totals(w))
+    share = weighting.residents_share(
+        weighting.residents_design(w), "y", lambda s: s == 1, weighting.residents_totals(w)
+    )
     expected = 0.0
     for cell in (units.index < 6, units.index >= 6):
         s = sample[cell[sample.index]]
-        expected += units.loc[cell, "population"].sum() / sum(pops) * (s["y"] * s["population"]).sum() / s["population"].sum()
+        expected += (
+            units.loc[cell, "population"].sum() / sum(pops) * (s["y"] * s["population"]).sum() / s["population"].sum()
+        )
     assert share["estimate"] == pytest.approx(expected)
     assert 0 < share["se"] < 0.5
 
@@ -162,7 +168,12 @@ def test_residents_share_of_a_domain_uses_the_domains_inhabitants():
     for small in (True, False):
         cell = bayern[(bayern["population"] < 2000) == small]
         s = sample[(sample["land_code"] == "09") & ((sample["population"] < 2000) == small)]
-        expected += cell["population"].sum() / bayern["population"].sum() * (s["y"] * s["population"]).sum() / s["population"].sum()
+        expected += (
+            cell["population"].sum()
+            / bayern["population"].sum()
+            * (s["y"] * s["population"]).sum()
+            / s["population"].sum()
+        )
     assert share["estimate"] == pytest.approx(expected)
     assert share["n"] == 6
 

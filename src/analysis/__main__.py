@@ -60,7 +60,11 @@ def _test(args: argparse.Namespace) -> None:
     results = hypotheses.run(responses, args.hypotheses)
     for path in hypotheses.save(results, args.out):
         print(f"geschrieben: {path}")
-    print(results.table[["hypothesis_id", "estimate", "ci_low", "ci_high", "p_holm", "n", "verdict_de"]].to_string(index=False))
+    print(
+        results.table[["hypothesis_id", "estimate", "ci_low", "ci_high", "p_holm", "n", "verdict_de"]].to_string(
+            index=False
+        )
+    )
 
 
 def _validate(args: argparse.Namespace) -> None:
@@ -131,8 +135,12 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--out", type=Path, default=config.PROCESSED, help="processed data folder")
     r.add_argument("--reports", type=Path, default=config.REPORTS, help="folder of the briefing")
     r.add_argument("--register", type=Path, help="Destatis Auszug GV workbook (default: the committed margins)")
-    r.add_argument("--by", action="append", choices=["land", "size", "type"],
-                   help="also one deck per Land, size class or Kommunentyp, and reports/index.html (repeatable)")
+    r.add_argument(
+        "--by",
+        action="append",
+        choices=["land", "size", "type"],
+        help="also one deck per Land, size class or Kommunentyp, and reports/index.html (repeatable)",
+    )
     r.add_argument("--jobs", type=int, help="decks rendered in parallel (default: one per core)")
     r.set_defaults(func=_run)
     return p

@@ -104,7 +104,7 @@ class Deck:
 
 
 def area_name(by: str | None, value: str | None) -> str:
-    """"Deutschland", or the subgroup as a reader would say it."""
+    """ "Deutschland", or the subgroup as a reader would say it."""
     if by is None:
         return "Deutschland"
     if by == "size":
@@ -121,7 +121,9 @@ def load(processed_dir: Path = config.PROCESSED, by: str | None = None, value: s
     processed_dir = Path(processed_dir)
     responses, audit_table, provenance = clean.load_processed(processed_dir)
     margins = clean.load_margins(processed_dir)
-    return Deck(processed_dir, responses, audit_table, provenance, margins, weighting.load(responses, margins), by, value)
+    return Deck(
+        processed_dir, responses, audit_table, provenance, margins, weighting.load(responses, margins), by, value
+    )
 
 
 def in_subgroup(responses: pd.DataFrame, members: pd.Series, by: str, value: str) -> pd.Series:
@@ -208,7 +210,7 @@ def figures(slide):
 
 
 def n_text(d: Deck) -> str:
-    """"360 Kommunen", or "weniger als 3 Kommunen": a small subgroup's exact n is not shown."""
+    """ "360 Kommunen", or "weniger als 3 Kommunen": a small subgroup's exact n is not shown."""
     return f"weniger als {config.MIN_CELL_N} Kommunen" if d.suppressed else f"{fmt.number(d.n)} Kommunen"
 
 
@@ -263,22 +265,36 @@ def key_points(d: Deck) -> None:
     obstacles, n_obst = item_shares(r, "E01", sort_by=["starkes Hemmnis", "sehr starkes Hemmnis"])
     offers, n_off = item_shares(r, "D01", sort_by=["in Betrieb"])
     shares = suppress(d.shares)
-    points = [f"{fmt.number(d.n)} Kommunen haben geantwortet: " + ", ".join(
-        f"{k} {fmt.number(v)}" for k, v in r["unit_type"].astype(object).value_counts().items() if v >= config.MIN_CELL_N)]
+    points = [
+        f"{fmt.number(d.n)} Kommunen haben geantwortet: "
+        + ", ".join(
+            f"{k} {fmt.number(v)}"
+            for k, v in r["unit_type"].astype(object).value_counts().items()
+            if v >= config.MIN_CELL_N
+        )
+    ]
     if len(importance) >= config.MIN_CELL_N:
-        points.append(f"{fmt.percent((importance >= 4).mean())} geben der digitalen Transformation hohen oder sehr hohen "
-                      f"Stellenwert (n = {fmt.number(len(importance))}).")
+        points.append(
+            f"{fmt.percent((importance >= 4).mean())} geben der digitalen Transformation hohen oder sehr hohen "
+            f"Stellenwert (n = {fmt.number(len(importance))})."
+        )
     if len(obstacles):
         strong = obstacles.iloc[0][["starkes Hemmnis", "sehr starkes Hemmnis"]].sum()
-        points.append(f"Größtes Hemmnis: {obstacles.index[0]} ({fmt.percent(strong)} starkes oder sehr starkes Hemmnis, "
-                      f"n = {fmt.number(n_obst.iloc[0])}).")
+        points.append(
+            f"Größtes Hemmnis: {obstacles.index[0]} ({fmt.percent(strong)} starkes oder sehr starkes Hemmnis, "
+            f"n = {fmt.number(n_obst.iloc[0])})."
+        )
     if len(offers):
-        points.append(f"Am häufigsten in Betrieb: {offers.index[0]} ({fmt.percent(offers.iloc[0]['in Betrieb'])}); "
-                      f"am seltensten: {offers.index[-1]} ({fmt.percent(offers.iloc[-1]['in Betrieb'])}).")
+        points.append(
+            f"Am häufigsten in Betrieb: {offers.index[0]} ({fmt.percent(offers.iloc[0]['in Betrieb'])}); "
+            f"am seltensten: {offers.index[-1]} ({fmt.percent(offers.iloc[-1]['in Betrieb'])})."
+        )
     strategy = shares[shares["Kennzahl"] == weighting.HEADLINES[0][0]].iloc[0]
     if not strategy["suppressed"]:
-        points.append(f"Eine Digitalisierungsstrategie haben {fmt.percent(strategy['Kommunen'])} der Kommunen beschlossen "
-                      f"(gewichtet, 95 %: {fmt.percent(strategy['Kommunen_von'])} bis {fmt.percent(strategy['Kommunen_bis'])}).")
+        points.append(
+            f"Eine Digitalisierungsstrategie haben {fmt.percent(strategy['Kommunen'])} der Kommunen beschlossen "
+            f"(gewichtet, 95 %: {fmt.percent(strategy['Kommunen_von'])} bis {fmt.percent(strategy['Kommunen_bis'])})."
+        )
     display(HTML("<ul>" + "".join(f"<li>{html.escape(p)}</li>" for p in points) + "</ul>"))
     display(HTML(f'<p class="small">{html.escape(caption(d, d.n))}</p>'))
 
@@ -378,9 +394,15 @@ def slide_sample_vs_register(d: Deck) -> None:
     table = weighting.composition(d.weighting, deck_margins(d), column, domain=d.domain)
     what = "Größenklasse" if column == "size" else "Land"
     shown = table[["Verzeichnis", "Stichprobe", "Stichprobe gewichtet"]].rename(
-        columns={"Verzeichnis": "alle Gemeinden (Verzeichnis)", "Stichprobe": "Antworten", "Stichprobe gewichtet": "Antworten gewichtet"}
+        columns={
+            "Verzeichnis": "alle Gemeinden (Verzeichnis)",
+            "Stichprobe": "Antworten",
+            "Stichprobe gewichtet": "Antworten gewichtet",
+        }
     )
-    ax = plots.grouped_shares(shown, title=f"Wer geantwortet hat – und wie {'Deutschland' if d.by in (None, 'type') else d.area} aussieht")
+    ax = plots.grouped_shares(
+        shown, title=f"Wer geantwortet hat – und wie {'Deutschland' if d.by in (None, 'type') else d.area} aussieht"
+    )
     ax.set_xlabel(f"Anteil der Gemeinden je {what}")
     first = table.index[int(np.argmax(table["Verzeichnis"].to_numpy()))]
     sample = table.loc[first, "Stichprobe"]
@@ -393,7 +415,9 @@ def slide_sample_vs_register(d: Deck) -> None:
             f"„{first}“, unter den Antworten sind es "
             f"{'weniger als drei Kommunen' if pd.isna(sample) else fmt.percent(sample)}."
         ),
-        note=caption(d, int(table["n"].sum()), extra + "nur Gemeinden und kreisfreie Städte · " + register_note(d.provenance)),
+        note=caption(
+            d, int(table["n"].sum()), extra + "nur Gemeinden und kreisfreie Städte · " + register_note(d.provenance)
+        ),
     )
 
 
@@ -476,7 +500,9 @@ def item_shares(responses: pd.DataFrame, question_id: str, *, sort_by: list[str]
         if isinstance(values.dtype, pd.CategoricalDtype):
             counts = values.value_counts().reindex(list(labels.values()), fill_value=0)
         else:
-            counts = values.astype(int).astype(str).map(labels).value_counts().reindex(list(labels.values()), fill_value=0)
+            counts = (
+                values.astype(int).astype(str).map(labels).value_counts().reindex(list(labels.values()), fill_value=0)
+            )
         rows[v.item_label_de] = counts / counts.sum()
         ns[v.item_label_de] = len(values)
     shares = pd.DataFrame(rows, index=list(labels.values())).T
@@ -498,7 +524,9 @@ def shares_table(d: Deck, question_id: str, sort_by: list[str]) -> HTML:
 def slide_importance(d: Deck) -> None:
     values = d.responses["digital_importance"].dropna()
     labels = codebook.load().scales["importance"].codes
-    table = suppress(pd.DataFrame({"label": list(labels.values()), "n": [int((values == int(c)).sum()) for c in labels]}))
+    table = suppress(
+        pd.DataFrame({"label": list(labels.values()), "n": [int((values == int(c)).sum()) for c in labels]})
+    )
     ax = plots.count_bars(table, title="Stellenwert der digitalen Transformation im Verwaltungsalltag")
     high = fmt.percent((values >= 4).mean()) if len(values) else "–"
     mean = f"Mittelwert {fmt.number(values.mean(), 1)} auf der Skala 1 bis 5" if len(values) else ""
@@ -568,8 +596,10 @@ def slide_maturity(d: Deck) -> None:
     ax = plots.histogram(values, bins=20, title="Digitaler Reifegrad der Kommunen", xlabel="Reifegrad-Index (0–100)")
     show(
         ax,
-        alt=(f"Histogramm des Reifegrad-Index: Median {fmt.number(values.median())}, die Hälfte der Kommunen "
-             f"liegt zwischen {fmt.number(values.quantile(0.25))} und {fmt.number(values.quantile(0.75))}."),  # fmt: skip
+        alt=(
+            f"Histogramm des Reifegrad-Index: Median {fmt.number(values.median())}, die Hälfte der Kommunen "
+            f"liegt zwischen {fmt.number(values.quantile(0.25))} und {fmt.number(values.quantile(0.75))}."
+        ),  # fmt: skip
         note=caption(d, len(values), "Index aus dem Stand von 14 Angeboten und dem Anteil der OZG-Leistungen online"),
     )
 
@@ -622,7 +652,9 @@ def coefficient_chart(results: pd.DataFrame, models: tuple[str, ...], provenance
     table = results[results["model"].isin(models)].assign(label=lambda t: t["hypothesis_id"] + " " + t["term"])
     series = {"": "vollständige Fälle", "weighted_": "gewichtet", "mice_": "MICE"}
     ax = plots.coefficients(table, series, title=title)
-    note = f"n = {fmt.number(int(table['n'].max()))} Kommunen" + (" · simulierte Daten" if provenance.get("simulated") else "")
+    note = f"n = {fmt.number(int(table['n'].max()))} Kommunen" + (
+        " · simulierte Daten" if provenance.get("simulated") else ""
+    )
     show(ax, alt=f"Koeffizienten mit 95-%-Intervallen: {', '.join(table['label'])}", note=note)
 
 
@@ -639,7 +671,9 @@ def slide_types_overview(d: Deck) -> None:
     shown = table[~table["suppressed"]]
     show(
         ax,
-        alt="Balken je Kommunentyp: " + (", ".join(f"{r.label} {r.n}" for r in shown.itertuples()) or "keiner ausgewiesen") + ".",
+        alt="Balken je Kommunentyp: "
+        + (", ".join(f"{r.label} {r.n}" for r in shown.itertuples()) or "keiner ausgewiesen")
+        + ".",
         note=caption(d, int(counts.sum()), "Typen nach den Prioritäten der Ziele (k-Means, je Kommune standardisiert)"),
     )
 
@@ -682,14 +716,23 @@ def example_quotes(r: pd.DataFrame, consented: frozenset) -> pd.DataFrame:
     `MAX_QUOTES`. Named only with consent (`consented` response ids); otherwise described by
     type and size class."""
     text = r["good_example_text"].astype("string").str.strip()
-    pool = r.assign(_text=text, _maturity=maturity.index(r).fillna(-1), _id=pd.to_numeric(r["response_id"], errors="coerce"))
+    pool = r.assign(
+        _text=text, _maturity=maturity.index(r).fillna(-1), _id=pd.to_numeric(r["response_id"], errors="coerce")
+    )
     pool = pool[pool["_text"].str.len().fillna(0) >= MIN_QUOTE_CHARS]
     pool = pool.sort_values(["_maturity", "_id"], ascending=[False, True], kind="stable").drop_duplicates("_text")
     pool = pool.head(MAX_QUOTES)
     named = pool["response_id"].astype(str).isin(consented)
     official = pool["register_name"].astype("string").fillna(pool["municipality_name"].astype("string"))
-    anonymous = pool["unit_type"].astype("string").fillna("Kommune") + ", " + pool["size_class"].astype("string").fillna("Größe unbekannt") + " Einwohner"
-    who = np.where(named, official + " (" + pool["land_code"].astype("string").fillna("") + ")", "ohne Namen: " + anonymous)
+    anonymous = (
+        pool["unit_type"].astype("string").fillna("Kommune")
+        + ", "
+        + pool["size_class"].astype("string").fillna("Größe unbekannt")
+        + " Einwohner"
+    )
+    who = np.where(
+        named, official + " (" + pool["land_code"].astype("string").fillna("") + ")", "ohne Namen: " + anonymous
+    )
     return pd.DataFrame({"text": pool["_text"].to_numpy(), "wer": who, "namentlich": named.to_numpy()})
 
 

@@ -36,7 +36,11 @@ def drop_speeders(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     complete = df["submitted_at"].notna() & df["interview_time_s"].notna()
     limit = config.SPEEDER_FRACTION_OF_MEDIAN * df.loc[complete, "interview_time_s"].median()
     fast = complete & (df["interview_time_s"] < limit)
-    audit.drop(df[fast], "speeder", f"Bearbeitungszeit unter {limit:.0f} s ({config.SPEEDER_FRACTION_OF_MEDIAN:.0%} des Medians)")
+    audit.drop(
+        df[fast],
+        "speeder",
+        f"Bearbeitungszeit unter {limit:.0f} s ({config.SPEEDER_FRACTION_OF_MEDIAN:.0%} des Medians)",
+    )
     return df[~fast]
 
 
@@ -46,7 +50,11 @@ def drop_straightliners(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     cols = [v.name for q in config.STRAIGHTLINING_GRIDS for v in cb.question(q)]
     grid = df[cols]
     flat = grid.notna().all(axis=1) & grid.eq(grid.iloc[:, 0], axis=0).all(axis=1)
-    audit.drop(df[flat], "straightliner", f"gleiche Antwort auf alle {len(cols)} Aussagen ({', '.join(config.STRAIGHTLINING_GRIDS)})")
+    audit.drop(
+        df[flat],
+        "straightliner",
+        f"gleiche Antwort auf alle {len(cols)} Aussagen ({', '.join(config.STRAIGHTLINING_GRIDS)})",
+    )
     return df[~flat]
 
 
@@ -62,7 +70,13 @@ def drop_empty(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
 def resolve_duplicates(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     """Several responses of one municipality (same Land, type and name): keep the most complete,
     then the latest."""
-    key = df["land_code"].fillna("") + "|" + df["unit_type"].fillna("") + "|" + df["municipality_name"].map(names.municipality_key)
+    key = (
+        df["land_code"].fillna("")
+        + "|"
+        + df["unit_type"].fillna("")
+        + "|"
+        + df["municipality_name"].map(names.municipality_key)
+    )
     return _keep_best(
         df, audit, key.where(~key.str.endswith("|")), "duplicate",
         lambda _, kept: f"weitere Antwort derselben Kommune; behalten: Antwort {kept} (vollständiger oder später)",
@@ -75,9 +89,13 @@ def _keep_best(df: pd.DataFrame, audit: Audit, key: pd.Series, rule: str, reason
     cols = [v.name for v in codebook.load().analysis_variables]
     answers = df[cols].astype(object)
     ranked = df.assign(
-        _key=key, _filled=(answers.notna() & answers.ne("")).sum(axis=1), _time=df["submitted_at"].fillna(df["started_at"])
+        _key=key,
+        _filled=(answers.notna() & answers.ne("")).sum(axis=1),
+        _time=df["submitted_at"].fillna(df["started_at"]),
     )
-    ranked = ranked[ranked["_key"].notna()].sort_values(["_key", "_filled", "_time"], ascending=[True, False, False], kind="stable")
+    ranked = ranked[ranked["_key"].notna()].sort_values(
+        ["_key", "_filled", "_time"], ascending=[True, False, False], kind="stable"
+    )
     dup = ranked.duplicated("_key")
     kept = ranked[~dup].set_index("_key")["response_id"]
     for _, row in ranked[dup].iterrows():
@@ -120,7 +138,9 @@ def parse_numbers(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
             if parsed.rule:
                 audit.change(rid, v.name, raw, "" if value is None else _num(value), parsed.rule, parsed.reason)
             if value is not None and not (v.min <= value <= v.max):
-                audit.change(rid, v.name, _num(value), "", "out_of_range", f"außerhalb von {v.min:g} bis {v.max:g} {v.unit}")
+                audit.change(
+                    rid, v.name, _num(value), "", "out_of_range", f"außerhalb von {v.min:g} bis {v.max:g} {v.unit}"
+                )
                 value = None
             values.append(value)
         df[v.name] = pd.array(values, dtype="Float64")
@@ -257,7 +277,11 @@ def register_steps(register_path: Path | None) -> tuple[list[Step], pd.DataFrame
         matcher, margins = None, register.read_margins()
         meta = register.read_margins_meta()
         source = {"register_file": None, "vintage": meta["vintage"], "source": meta["source"]}
-    steps = [partial(match_register, matcher=matcher), resolve_duplicate_keys, partial(weighting.add_weights, margins=margins)]
+    steps = [
+        partial(match_register, matcher=matcher),
+        resolve_duplicate_keys,
+        partial(weighting.add_weights, margins=margins),
+    ]
     return steps, margins, source
 
 
@@ -285,12 +309,17 @@ def clean(raw_path: Path, register_path: Path | None = None) -> CleanResult:
         df = step(df, audit)
     cb = codebook.load()
     contacts = _contacts(df, cb)
-    responses = df[cb.processed_columns()].sort_values("response_id", key=_id_order, kind="stable").reset_index(drop=True)
+    responses = (
+        df[cb.processed_columns()].sort_values("response_id", key=_id_order, kind="stable").reset_index(drop=True)
+    )
     try:
         responses = cb.schema().validate(responses, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         first = exc.failure_cases.iloc[0]
-        raise InputError(raw_path, f"Prüfung fehlgeschlagen: Spalte {first['column']}, Wert {first['failure_case']!r} ({first['check']})") from None
+        raise InputError(
+            raw_path,
+            f"Prüfung fehlgeschlagen: Spalte {first['column']}, Wert {first['failure_case']!r} ({first['check']})",
+        ) from None
     provenance = _provenance(raw_path, df.attrs.get("format", ""), n_raw, len(responses))
     provenance["register"] = source
     responses.attrs = {
@@ -338,7 +367,9 @@ def save(result: CleanResult, out_dir: Path, personal_dir: Path | None = None) -
         files.write_parquet(result.audit, out_dir / config.AUDIT_FILE),
         files.write_parquet(result.margins, out_dir / config.MARGINS_FILE),
         files.write_csv(result.audit, out_dir / config.AUDIT_CSV, sep=";", encoding="utf-8-sig"),
-        files.write_text(out_dir / "provenance.json", json.dumps(result.provenance, ensure_ascii=False, indent=2) + "\n"),
+        files.write_text(
+            out_dir / "provenance.json", json.dumps(result.provenance, ensure_ascii=False, indent=2) + "\n"
+        ),
         files.write_csv(result.contacts, personal / config.CONTACTS_FILE, sep=";", encoding="utf-8-sig"),
     ]
     return written

@@ -37,9 +37,9 @@ def assets() -> dict[str, str]:
     """reveal.js, its notes plugin, its stylesheet and the white theme with fonts as data URIs."""
     fonts_dir = REVEAL / "dist" / "theme" / "fonts" / "source-sans-pro"
     faces = "\n".join(
-        "@font-face { font-family: 'Source Sans Pro'; font-style: %s; font-weight: %d; "
-        "src: url(data:font/woff;base64,%s) format('woff'); }"
-        % (style, weight, base64.b64encode((fonts_dir / name).read_bytes()).decode("ascii"))
+        f"@font-face {{ font-family: 'Source Sans Pro'; font-style: {style}; font-weight: {weight}; "
+        f"src: url(data:font/woff;base64,{base64.b64encode((fonts_dir / name).read_bytes()).decode('ascii')}) "
+        "format('woff'); }"
         for (style, weight), name in _FONTS.items()
     )
     theme = (REVEAL / "dist" / "theme" / "white.css").read_text(encoding="utf-8")

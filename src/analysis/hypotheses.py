@@ -181,7 +181,9 @@ def _fit(h: Hypothesis, data: pd.DataFrame, weighted: bool):
     # The controls enter as pandas categoricals with the levels present, in patsy's sorted
     # order, and without the C() wrapper (which hides the categorical from patsy): the same
     # model, without patsy checking every value of a text column one by one.
-    data = data.assign(**{c: pd.Categorical(data[c], categories=sorted(data[c].unique())) for c in CATEGORICAL if c in data})
+    data = data.assign(
+        **{c: pd.Categorical(data[c], categories=sorted(data[c].unique())) for c in CATEGORICAL if c in data}
+    )
     formula = re.sub(r"\bC\((" + "|".join(CATEGORICAL) + r")\)", r"\1", h.formula)
     if h.model == "ols":
         if weighted:

@@ -10,13 +10,12 @@ and the inhabitant count the respondent gave. One candidate left: `matched`; sev
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
-
-from pathlib import Path
 
 from . import codebook, config, names, register
 from .errors import InputError
@@ -192,7 +191,9 @@ def match_file(register_path: Path, names_path: Path) -> pd.DataFrame:
     except FileNotFoundError:
         raise InputError(names_path, "Datei nicht gefunden") from None
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise InputError(names_path, f"keine lesbare CSV-Datei mit Kopfzeile name;land ({type(exc).__name__})") from None
+        raise InputError(
+            names_path, f"keine lesbare CSV-Datei mit Kopfzeile name;land ({type(exc).__name__})"
+        ) from None
     table.columns = [c.strip().lower() for c in table.columns]
     if "name" not in table.columns:
         raise InputError(names_path, f"Spalte „name“ fehlt (Kopfzeile: {';'.join(table.columns)}); erwartet name;land")

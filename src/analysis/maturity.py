@@ -72,7 +72,9 @@ def omega_total(items: pd.DataFrame) -> dict:
 
     items = items.dropna()
     corr = items.corr().to_numpy()
-    fa = Factor(corr=corr, n_factor=1, method="ml", nobs=len(items)).fit(rng=0)  # seeded start values: the same omega on every call
+    fa = Factor(corr=corr, n_factor=1, method="ml", nobs=len(items)).fit(
+        rng=0
+    )  # seeded start values: the same omega on every call
     loadings = np.asarray(fa.loadings)[:, 0]
     loadings = loadings if loadings.sum() >= 0 else -loadings
     keys = np.where(loadings < 0, -1.0, 1.0)

@@ -62,7 +62,27 @@ _REGION_ABBREVIATIONS = {
     "mfr": "mittelfranken", "ufr": "unterfranken", "ndb": "niederbayern", "obb": "oberbayern",
     "schw": "schwaben", "vogtl": "vogtland", "rhld": "rheinland", "thuer": "thueringen",
 }  # fmt: skip
-_CONNECTORS = {"am", "an", "der", "den", "dem", "in", "im", "bei", "vor", "vorm", "ob", "auf", "a", "i", "b", "d", "v", "o", "u"}
+_CONNECTORS = {
+    "am",
+    "an",
+    "der",
+    "den",
+    "dem",
+    "in",
+    "im",
+    "bei",
+    "vor",
+    "vorm",
+    "ob",
+    "auf",
+    "a",
+    "i",
+    "b",
+    "d",
+    "v",
+    "o",
+    "u",
+}
 _QUALIFIER_RE = re.compile(
     r"\s*(\(|/|\b(am|an der|an|in der|im|bei|vor der|vorm|ob der|auf)\s|\b[aivob]\.\s?d\.|\b[aib]\.\s?\S)"
 )

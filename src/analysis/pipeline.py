@@ -93,12 +93,17 @@ def run(
             started = time.perf_counter()
             print(f"[{i}/{steps}] {name} ...", flush=True)
             out = Path(tmp) / name
-            execute_in(km, config.NOTEBOOKS / name, out, {k: v for k, v in params.items() if k in _parameters(name)}, raw)
+            execute_in(
+                km, config.NOTEBOOKS / name, out, {k: v for k, v in params.items() if k in _parameters(name)}, raw
+            )
             print(f"[{i}/{steps}] {name} fertig in {time.perf_counter() - started:.1f} s", flush=True)
             executed.append(out)
         decks = plan(processed, by)
         started = time.perf_counter()
-        print(f"[{steps}/{steps}] {config.BRIEFING_NOTEBOOK}: {len(decks)} Foliensatz/-sätze in {helpers + 1} Kernel(n) ...", flush=True)
+        print(
+            f"[{steps}/{steps}] {config.BRIEFING_NOTEBOOK}: {len(decks)} Foliensatz/-sätze in {helpers + 1} Kernel(n) ...",
+            flush=True,
+        )
         national = render(decks, processed, raw, reports, Path(tmp), km, pool, helpers)
         print(f"[{steps}/{steps}] Foliensätze fertig in {time.perf_counter() - started:.1f} s", flush=True)
         target = reports / "executed"
@@ -116,7 +121,7 @@ SUBGROUP_KINDS = {"land": "Länder", "size": "Größenklassen", "type": "Kommune
 
 
 def slug(text: str) -> str:
-    """"Baden-Württemberg" -> "baden-wuerttemberg"; file names of subgroup decks."""
+    """ "Baden-Württemberg" -> "baden-wuerttemberg"; file names of subgroup decks."""
     return re.sub(r"[^a-z0-9]+", "-", names.fold(text)).strip("-")
 
 
@@ -124,7 +129,9 @@ def plan(processed: Path, by: tuple[str, ...]) -> list[DeckJob]:
     """The national deck and one deck per subgroup value, with each subgroup's n."""
     responses, _, _ = clean.load_processed(processed)
     members, _ = typology.load(responses, processed)
-    jobs = [DeckJob(None, None, "Deutschland", config.BRIEFING_HTML, len(responses), len(responses) < config.MIN_CELL_N)]
+    jobs = [
+        DeckJob(None, None, "Deutschland", config.BRIEFING_HTML, len(responses), len(responses) < config.MIN_CELL_N)
+    ]
     land_codes = {v: k for k, v in codebook.load().scales["land"].codes.items()}
     for kind in by:
         for i, value in enumerate(briefing.subgroup_values(kind, members), 1):
@@ -184,7 +191,12 @@ def _render_share(jobs: list[DeckJob], processed: Path, raw: Path, reports: Path
         for job in jobs:
             started = time.perf_counter()
             executed = tmp / (config.BRIEFING_NOTEBOOK if job.by is None else f"{job.by}-{Path(job.href).stem}.ipynb")
-            params = {"raw_path": str(raw), "processed_dir": str(processed), "subgroup_by": job.by, "subgroup_value": job.value}
+            params = {
+                "raw_path": str(raw),
+                "processed_dir": str(processed),
+                "subgroup_by": job.by,
+                "subgroup_value": job.value,
+            }
             execute_in(km, config.NOTEBOOKS / config.BRIEFING_NOTEBOOK, executed, params, raw)
             footer = " · ".join(["SIMULIERTE DATEN"] * _simulated(processed) + [job.area])
             deck.export(executed, reports / job.href, title=f"{codebook.load().title_de} – {job.area}", footer=footer,

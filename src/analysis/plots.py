@@ -8,10 +8,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from matplotlib.colors import to_rgb  # noqa: E402
+from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 from . import fmt  # noqa: E402
 
@@ -77,7 +77,15 @@ def stacked_shares(data: pd.DataFrame, *, colors=None, ax=None, title: str = "",
     left = -data.iloc[:, :diverging_at].sum(axis=1) if diverging_at is not None else pd.Series(0.0, index=data.index)
     for j, col in enumerate(data.columns):
         widths = data[col]
-        ax.barh(data.index.astype(str), widths, left=left, color=colors[j], label=str(col), edgecolor=SEGMENT_EDGE, linewidth=0.5)
+        ax.barh(
+            data.index.astype(str),
+            widths,
+            left=left,
+            color=colors[j],
+            label=str(col),
+            edgecolor=SEGMENT_EDGE,
+            linewidth=0.5,
+        )
         for y, (w, x0) in enumerate(zip(widths, left)):
             if w >= 0.08:
                 ax.text(x0 + w / 2, y, fmt.percent(w), ha="center", va="center", fontsize=9,

@@ -132,9 +132,7 @@ def read_register(path: Path) -> Register:
             "kreis_key": kreis_key,
             "kreis": kreis_key.map(kreis_names),
             "verband_key": verband_key,
-            "verband": [
-                verband_names.get(k) if verband_tk.get(k) in _GEMEINDEVERBAND else None for k in verband_key
-            ],
+            "verband": [verband_names.get(k) if verband_tk.get(k) in _GEMEINDEVERBAND else None for k in verband_key],
             "population": _number(field("population", gb), path, "Bevölkerung").astype("Int64"),
             "area_km2": _number(field("area_km2", gb), path, "Fläche"),
             "postcode": field("postcode", gb).replace("", None),
@@ -317,7 +315,6 @@ def read_margins(path: Path = config.REGISTER_MARGINS) -> pd.DataFrame:
 def read_margins_meta(path: Path = config.REGISTER_MARGINS) -> dict:
     """Source line, vintage and checksum of the committed margins."""
     return json.loads(Path(path).with_suffix(".json").read_text(encoding="utf-8"))
-
 
 
 def write_register(reg: Register, out_dir: Path) -> list[Path]:

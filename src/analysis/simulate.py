@@ -94,7 +94,12 @@ class Truth:
     frame: str = "margins"
     selection_exponent: float = 0.5
     type_propensity: dict = field(
-        default_factory=lambda: {"kreisfreie Stadt": 2.0, "kreisangehörige Stadt oder Gemeinde": 1.0, "Landkreis": 0.6, "Gemeindeverband": 0.4}
+        default_factory=lambda: {
+            "kreisfreie Stadt": 2.0,
+            "kreisangehörige Stadt oder Gemeinde": 1.0,
+            "Landkreis": 0.6,
+            "Gemeindeverband": 0.4,
+        }
     )
     type_shares: dict = field(default_factory=lambda: dict(zip(TYPES, [0.30, 0.25, 0.25, 0.20])))
     staff_per_10k_median: float = 3.0
@@ -112,7 +117,9 @@ class Truth:
     maturity_noise_sd: float = 0.8
     qol_per_maturity: float = 0.45
     small_staff_shortage_shift: float = 0.6
-    strategy_shares: dict = field(default_factory=lambda: {"beschlossen": 0.17, "in Vorbereitung": 0.45, "keine Strategie": 0.38})
+    strategy_shares: dict = field(
+        default_factory=lambda: {"beschlossen": 0.17, "in Vorbereitung": 0.45, "keine Strategie": 0.38}
+    )
     cdo_share: float = 0.30
     share_incomplete: float = 0.08
     share_duplicate: float = 0.04
@@ -149,7 +156,16 @@ def simulate(n: int, seed: int, export_format: str = "limesurvey", register_path
     answers["id"] = np.arange(1, len(answers) + 1)
     export = _to_limesurvey(answers, cb) if export_format == "limesurvey" else _to_forms(answers, cb)
     truth_rows = answers[
-        ["id", "unit_key", "official_name", "planted_type", "maturity_latent", "role", "duplicate_group", "expected_outcome"]
+        [
+            "id",
+            "unit_key",
+            "official_name",
+            "planted_type",
+            "maturity_latent",
+            "role",
+            "duplicate_group",
+            "expected_outcome",
+        ]
     ].rename(columns={"id": "response_id"})
     if export_format == "forms":  # Forms records submitted responses only
         keep = answers["submitdate"].notna().to_numpy()
@@ -177,8 +193,12 @@ def _frame(rng: np.random.Generator, register_path: Path | None) -> pd.DataFrame
         units["official_name"] = _synthetic_names(len(units), units["unit_type"], rng)
     units = units[units["population"] > 0].copy()
     # one unit per dedup key, so that planted duplicates are exactly the records sharing a key
-    units["_dedup"] = units["land_code"] + "|" + units["unit_type"] + "|" + units["official_name"].map(
-        lambda s: names.municipality_key(names.split_official(s)[0])
+    units["_dedup"] = (
+        units["land_code"]
+        + "|"
+        + units["unit_type"]
+        + "|"
+        + units["official_name"].map(lambda s: names.municipality_key(names.split_official(s)[0]))
     )
     return units.drop_duplicates("_dedup").drop(columns="_dedup").reset_index(drop=True)
 
@@ -204,7 +224,10 @@ def _synthetic_names(n: int, unit_type: pd.Series, rng: np.random.Generator) -> 
 
 
 def _draw_units(frame: pd.DataFrame, n: int, t: Truth, rng: np.random.Generator) -> pd.DataFrame:
-    p = frame["population"].to_numpy(float) ** t.selection_exponent * frame["unit_type"].map(t.type_propensity).to_numpy()
+    p = (
+        frame["population"].to_numpy(float) ** t.selection_exponent
+        * frame["unit_type"].map(t.type_propensity).to_numpy()
+    )
     idx = rng.choice(len(frame), size=min(n, len(frame)), replace=False, p=p / p.sum())
     return frame.iloc[np.sort(idx)].reset_index(drop=True)
 
@@ -287,9 +310,7 @@ def _answers(units: pd.DataFrame, t: Truth, cb: codebook.Codebook, rng: np.rando
     a["good_example_text"] = [_good_example(row, rng) for _, row in a.iterrows()]
     has_contact = rng.random(n) < 0.6
     a["contact_email"] = [_email(name, rng) if c else "" for name, c in zip(a["official_name"], has_contact)]
-    a["consent_named"] = np.where(
-        a["good_example_text"] != "", np.where(rng.random(n) < 0.55, "1", "2"), ""
-    )
+    a["consent_named"] = np.where(a["good_example_text"] != "", np.where(rng.random(n) < 0.55, "1", "2"), "")
     start = FIELDWORK_START + pd.to_timedelta(rng.uniform(0, FIELDWORK_DAYS * 86400, n), unit="s")
     a["interviewtime"] = np.round(np.exp(rng.normal(np.log(900), 0.3, n)).clip(450, 4000), 2)
     a["startdate"] = start.floor("s")
@@ -319,7 +340,16 @@ def _email(official_name: str, rng: np.random.Generator) -> str:
 #: Register abbreviations of unit words, written out as respondents write them.
 _SUFFIX_WORDS = {"M": "Markt", "St": "Stadt", "GKSt": "Große Kreisstadt"}
 #: Unit words respondents put in front of the name ("Hansestadt Lübeck").
-_PREFIXED = {"Stadt", "Markt", "Hansestadt", "Landeshauptstadt", "Große Kreisstadt", "Kreisstadt", "Universitätsstadt", "Flecken"}
+_PREFIXED = {
+    "Stadt",
+    "Markt",
+    "Hansestadt",
+    "Landeshauptstadt",
+    "Große Kreisstadt",
+    "Kreisstadt",
+    "Universitätsstadt",
+    "Flecken",
+}
 
 
 def _written_name(official: str, unit_type: str, rng: np.random.Generator) -> str:
@@ -329,8 +359,10 @@ def _written_name(official: str, unit_type: str, rng: np.random.Generator) -> st
     suffix = suffix if suffix in _PREFIXED else ""
     r = rng.random()
     if unit_type == "Landkreis":
-        name = base if "kreis" in base.lower() or "verband" in base.lower() else (
-            rng.choice(["Landkreis ", "Kreis ", "Landkreis ", ""]) + base
+        name = (
+            base
+            if "kreis" in base.lower() or "verband" in base.lower()
+            else (rng.choice(["Landkreis ", "Kreis ", "Landkreis ", ""]) + base)
         )
     elif unit_type == "Gemeindeverband":
         name = base
@@ -393,20 +425,28 @@ def _plant_value_mess(a: pd.DataFrame, t: Truth, rng: np.random.Generator) -> No
         a.loc[i, "good_example_text"] = (a.loc[i, "good_example_text"] or "Wir sind gerne Ansprechpartner.") + pii
 
 
-def _plant_record_mess(a: pd.DataFrame, t: Truth, cb: codebook.Codebook, rng: np.random.Generator, n_dup: int) -> pd.DataFrame:
+def _plant_record_mess(
+    a: pd.DataFrame, t: Truth, cb: codebook.Codebook, rng: np.random.Generator, n_dup: int
+) -> pd.DataFrame:
     """Aborted responses, speeders, straight-liners, duplicate submissions and test responses."""
     a = a.astype({v.name: object for v in cb.variables})  # answers may become empty
     n = len(a)
     order = rng.permutation(n)
-    n_inc, n_speed, n_straight = (int(round(s * t.n)) for s in (t.share_incomplete, t.share_speeder, t.share_straightliner))
-    inc, speed, straight, dup = np.split(order[: n_inc + n_speed + n_straight + n_dup], np.cumsum([n_inc, n_speed, n_straight]))
+    n_inc, n_speed, n_straight = (
+        int(round(s * t.n)) for s in (t.share_incomplete, t.share_speeder, t.share_straightliner)
+    )
+    inc, speed, straight, dup = np.split(
+        order[: n_inc + n_speed + n_straight + n_dup], np.cumsum([n_inc, n_speed, n_straight])
+    )
     pages = {v.name: v.page for v in cb.variables}
     for i in inc:
         last = int(rng.integers(1, cb.pages))
         _abort(a, i, last, pages)
         a.loc[i, "expected_outcome"] = "empty" if last <= 1 else "kept"
     a.loc[speed, "interviewtime"] = np.round(rng.uniform(60, 180, len(speed)), 2)
-    a.loc[speed, "submitdate"] = a.loc[speed, "startdate"] + pd.to_timedelta(a.loc[speed, "interviewtime"], unit="s").dt.floor("s")
+    a.loc[speed, "submitdate"] = a.loc[speed, "startdate"] + pd.to_timedelta(
+        a.loc[speed, "interviewtime"], unit="s"
+    ).dt.floor("s")
     a.loc[speed, "role"], a.loc[speed, "expected_outcome"] = "speeder", "speeder"
     grid = [v.name for v in cb.question("E01") + cb.question("F01")]
     for i in straight:
@@ -484,9 +524,7 @@ def _to_limesurvey(a: pd.DataFrame, cb: codebook.Codebook) -> pd.DataFrame:
     )
     src = a
     for v in cb.variables:
-        out[v.limesurvey_column] = [
-            _cell(v, val, last >= v.page) for val, last in zip(src[v.name], src["lastpage"])
-        ]
+        out[v.limesurvey_column] = [_cell(v, val, last >= v.page) for val, last in zip(src[v.name], src["lastpage"])]
     out["interviewtime"] = a["interviewtime"].map(lambda x: f"{x:.2f}")
     return out
 

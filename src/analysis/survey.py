@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
+
 @dataclass(frozen=True)
 class _PostStratum:
     """One post-stratification: cell index per row, weights before and after."""
@@ -122,9 +123,7 @@ class Design:
         weights, ps = _apply(*self._cells(by, population), self.weights)
         return replace(self, weights=weights, calibrations=(*self.calibrations, ps))
 
-    def rake(
-        self, margins: dict[str | tuple, pd.Series | dict], max_iter: int = 10, epsilon: float = 1.0
-    ) -> Design:
+    def rake(self, margins: dict[str | tuple, pd.Series | dict], max_iter: int = 10, epsilon: float = 1.0) -> Design:
         """Iterative proportional fitting to several margins, as R's `rake`.
 
         Stops when no cell of the joint table of all margin variables changes by `epsilon` or
@@ -149,7 +148,10 @@ class Design:
         raise RuntimeError(f"raking did not converge in {max_iter} sweeps")
 
     def calibrate(
-        self, margins: dict[str | tuple, pd.Series | dict], bounds: tuple[float, float] | None = None, max_iter: int = 100
+        self,
+        margins: dict[str | tuple, pd.Series | dict],
+        bounds: tuple[float, float] | None = None,
+        max_iter: int = 100,
     ) -> Design:
         """Calibrate the weights to several margins, as R's `calibrate`: raking
         (`calfun="raking"`) or, with `bounds` = (L, U) on the ratio new / old weight, bounded
@@ -166,7 +168,9 @@ class Design:
         """This design after a calibration to `margins` that gave `weights` (e.g. read back
         from disk): the same standard errors as `calibrate`, without solving again."""
         x, _ = self._indicators(margins)
-        return replace(self, weights=np.asarray(weights, dtype=float), calibrations=(*self.calibrations, _Greg(x, self.weights)))
+        return replace(
+            self, weights=np.asarray(weights, dtype=float), calibrations=(*self.calibrations, _Greg(x, self.weights))
+        )
 
     def _indicators(self, margins) -> tuple[np.ndarray, np.ndarray]:
         """0/1 matrix of every row's cell in every margin, and the cells' population counts."""

@@ -77,7 +77,9 @@ class Model:
         return str(self.assign(pd.DataFrame([goals])).iloc[0])
 
     def to_json(self) -> str:
-        return json.dumps({"k": self.k, "centres": self.centres.round(6).to_dict(orient="index")}, ensure_ascii=False, indent=2)
+        return json.dumps(
+            {"k": self.k, "centres": self.centres.round(6).to_dict(orient="index")}, ensure_ascii=False, indent=2
+        )
 
     @classmethod
     def from_json(cls, text: str) -> Model:
@@ -157,7 +159,9 @@ def k_choice(typology: Typology) -> dict:
     }
 
 
-def stability(responses: pd.DataFrame, typology: Typology, n_boot: int = 100, seed: int = SEED) -> tuple[pd.DataFrame, float]:
+def stability(
+    responses: pd.DataFrame, typology: Typology, n_boot: int = 100, seed: int = SEED
+) -> tuple[pd.DataFrame, float]:
     """Per type the mean best Jaccard similarity over bootstrap refits (Hennig's clusterboot),
     and the mean adjusted Rand index between the full-data and bootstrap partitions."""
     from sklearn.cluster import KMeans
@@ -177,7 +181,10 @@ def stability(responses: pd.DataFrame, typology: Typology, n_boot: int = 100, se
         in_sample[idx] = True
         for t in jaccard:
             a = (full == t) & in_sample
-            best = max(((a & (boot == c) & in_sample).sum() / max((a | ((boot == c) & in_sample)).sum(), 1)) for c in range(km.n_clusters))
+            best = max(
+                ((a & (boot == c) & in_sample).sum() / max((a | ((boot == c) & in_sample)).sum(), 1))
+                for c in range(km.n_clusters)
+            )
             jaccard[t].append(best)
     table = pd.DataFrame({"Typ": list(jaccard), "Jaccard (Mittel)": [np.mean(v) for v in jaccard.values()],
                           "n": [int((full == t).sum()) for t in jaccard]})  # fmt: skip
@@ -195,7 +202,7 @@ def profiles(responses: pd.DataFrame, members: pd.Series) -> pd.DataFrame:
         n = len(g)
         row = {"n": n}
         if n >= config.MIN_CELL_N:
-            for name, key in goal_items():
+            for name, _key in goal_items():
                 row[f"Ziel: {cb.label(name)}"] = g[name].mean()
             row["Reifegrad (Mittel)"] = idx.loc[g.index].mean()
             for v in cb.question("E01"):
@@ -228,15 +235,19 @@ def planted_agreement(members: pd.Series, responses: pd.DataFrame, truth_path: P
 def planted_check(typology: Typology, responses: pd.DataFrame, provenance: dict, raw_path: Path) -> float | None:
     """`planted_agreement` for simulated exports whose truth file is present, else None."""
     truth = simulate.truth_path(raw_path)
-    return planted_agreement(typology.members, responses, truth) if provenance["simulated"] and truth.is_file() else None
+    return (
+        planted_agreement(typology.members, responses, truth) if provenance["simulated"] and truth.is_file() else None
+    )
 
 
 def save(typology: Typology, responses: pd.DataFrame, out_dir: Path) -> list[Path]:
     """Type membership (response_id, kommunentyp) and the assignment model."""
     out_dir = Path(out_dir)
     members = pd.DataFrame(
-        {"response_id": responses.loc[typology.members.index, "response_id"].astype("string"),
-         "kommunentyp": typology.members.astype("string")}  # fmt: skip
+        {
+            "response_id": responses.loc[typology.members.index, "response_id"].astype("string"),
+            "kommunentyp": typology.members.astype("string"),
+        }  # fmt: skip
     ).reset_index(drop=True)
     return [
         files.write_parquet(members, out_dir / config.TYPES_FILE),

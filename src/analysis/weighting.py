@@ -150,10 +150,14 @@ def _pool_ordered(sample: pd.Series, order: list[str]) -> dict:
     counts = [int((sample == c).sum()) for c in order]
     while len(cells) > 1 and min(counts) < config.RAKING_MIN_CELL_N:
         i = int(np.argmin(counts))
-        j = i - 1 if i == len(cells) - 1 else (i + 1 if i == 0 else (i - 1 if counts[i - 1] <= counts[i + 1] else i + 1))
+        j = (
+            i - 1
+            if i == len(cells) - 1
+            else (i + 1 if i == 0 else (i - 1 if counts[i - 1] <= counts[i + 1] else i + 1))
+        )
         a, b = sorted((i, j))
-        cells[a:b + 1] = [cells[a] + cells[b]]
-        counts[a:b + 1] = [counts[a] + counts[b]]
+        cells[a : b + 1] = [cells[a] + cells[b]]
+        counts[a : b + 1] = [counts[a] + counts[b]]
     mapping = {}
     for cell in cells:
         label = cell[0] if len(cell) == 1 else f"{cell[0].split(' bis ')[0]} … {cell[-1]}"
@@ -199,7 +203,9 @@ def margin_distances(w: Weighting, responses: pd.DataFrame, margins: pd.DataFram
     return pd.DataFrame(rows)
 
 
-def composition(w: Weighting, margins: pd.DataFrame, column: str = "size", domain: pd.Series | None = None) -> pd.DataFrame:
+def composition(
+    w: Weighting, margins: pd.DataFrame, column: str = "size", domain: pd.Series | None = None
+) -> pd.DataFrame:
     """Shares by size class (or Land) of Gemeinden: register, sample, weighted sample; sample
     shares of fewer than `config.MIN_CELL_N` municipalities are suppressed. `domain` (True per
     response in a subgroup) restricts the sample; restrict `margins` to match."""
@@ -216,7 +222,9 @@ def composition(w: Weighting, margins: pd.DataFrame, column: str = "size", domai
         {
             "Verzeichnis": reg / reg.sum(),
             "Stichprobe": f[column].value_counts(normalize=True).reindex(order, fill_value=0),
-            "Stichprobe gewichtet": (f.groupby(column)["weight"].sum() / max(f["weight"].sum(), 1e-300)).reindex(order, fill_value=0),
+            "Stichprobe gewichtet": (f.groupby(column)["weight"].sum() / max(f["weight"].sum(), 1e-300)).reindex(
+                order, fill_value=0
+            ),
             "n": f[column].value_counts().reindex(order, fill_value=0),
         }
     )
@@ -242,7 +250,9 @@ def indicator(values: pd.Series, test) -> pd.Series:
     """1.0 where `test` holds, 0.0 where not, NaN where the answer is missing."""
     out = pd.Series(np.nan, index=values.index)
     valid = values.notna()
-    out[valid] = test(values[valid].astype(object) if not pd.api.types.is_numeric_dtype(values) else values[valid]).astype(float)
+    out[valid] = test(
+        values[valid].astype(object) if not pd.api.types.is_numeric_dtype(values) else values[valid]
+    ).astype(float)
     return out
 
 
@@ -269,7 +279,9 @@ def residents_totals(w: Weighting, margins: pd.DataFrame | None = None) -> dict:
     return pop.groupby(pop["size_class"].map(cell_of))["population"].sum().to_dict()
 
 
-def residents_share(design: survey.Design, column: str, test, totals: dict, domain: pd.Series | None = None) -> pd.Series:
+def residents_share(
+    design: survey.Design, column: str, test, totals: dict, domain: pd.Series | None = None
+) -> pd.Series:
     """Share of residents (of Gemeinden) where `test` holds for `column`: the
     inhabitant-weighted share within each size class, combined with the register's
     inhabitants of the size classes (`totals`) as weights (a separate ratio estimator).
@@ -285,7 +297,10 @@ def residents_share(design: survey.Design, column: str, test, totals: dict, doma
     try:
         return survey.stratified_ratio(
             replace(design, data=data.assign(_y=(yv * inhabitants).where(present), _x=inhabitants.where(present))),
-            "_y", "_x", "size_cell", totals,
+            "_y",
+            "_x",
+            "size_cell",
+            totals,
         )
     except ValueError:  # a size class with inhabitants has no answer: not estimable
         return pd.Series({"estimate": np.nan, "se": np.nan, "n": int(present.sum())})
@@ -313,7 +328,11 @@ def headline_shares(responses: pd.DataFrame, w: Weighting, domain: pd.Series | N
         p0, n0 = y_all.mean() if len(y_all) else np.nan, len(y_all)
         se0 = np.sqrt(p0 * (1 - p0) / n0) if n0 else np.nan
         y = indicator(data[col], test).where(in_domain.reindex(data.index, fill_value=False).to_numpy())
-        muni = survey.mean(replace(w.design, data=data.assign(_y=y)), "_y").iloc[0] if y.notna().any() else {"estimate": np.nan, "se": np.nan}
+        muni = (
+            survey.mean(replace(w.design, data=data.assign(_y=y)), "_y").iloc[0]
+            if y.notna().any()
+            else {"estimate": np.nan, "se": np.nan}
+        )
         res = residents_share(res_design, col, test, totals, domain) if totals else {"estimate": np.nan, "se": np.nan}
         rows.append({
             "Kennzahl": label, "n": n0,
