@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis {simulate,clean,register,match,test,validate,run} ...`; bad input ends with exit code 2."""
+"""Command line: `python -m analysis {simulate,clean,register,match,test,validate,run,codebook,export} ...`; bad input ends with exit code 2."""
 
 from __future__ import annotations
 
@@ -86,6 +86,19 @@ def _run(args: argparse.Namespace) -> None:
         print(f"Übersicht aller Foliensätze: {html.parent / 'index.html'}")
 
 
+def _codebook(args: argparse.Namespace) -> None:
+    from . import codebook_document, files
+
+    print(f"geschrieben: {files.write_text(args.out, codebook_document.markdown())}")
+
+
+def _export(args: argparse.Namespace) -> None:
+    from . import exports
+
+    for path in exports.write_all(args.data):
+        print(f"geschrieben: {path}")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -143,6 +156,14 @@ def parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--jobs", type=int, help="decks rendered in parallel (default: one per core)")
     r.set_defaults(func=_run)
+
+    d = sub.add_parser("codebook", help="write the codebook document (Markdown)")
+    d.add_argument("--out", type=Path, default=config.CODEBOOK_DOC)
+    d.set_defaults(func=_codebook)
+
+    e = sub.add_parser("export", help="write Parquet, CSV, German-Excel CSV, SPSS and Excel exports of processed data")
+    e.add_argument("--data", type=Path, default=config.PROCESSED, help="processed data folder (after the pipeline)")
+    e.set_defaults(func=_export)
     return p
 
 

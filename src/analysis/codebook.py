@@ -73,6 +73,9 @@ class Codebook:
         self.size_class = raw["derived"]["size_class"]
         self.register_columns: dict[str, dict] = raw["derived"]["register"]
         self.maturity: dict = raw["derived"]["maturity"]
+        self.kommunentyp: dict = raw["derived"]["kommunentyp"]
+        #: How cleaning derives each kind of variable (German prose, for the codebook document).
+        self.cleaning: dict = raw["cleaning"]
         self.variables: list[Variable] = [v for q in raw["questions"] for v in _expand(q)]
         self.by_name = {v.name: v for v in self.variables}
         if len(self.by_name) != len(self.variables):

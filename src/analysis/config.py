@@ -35,12 +35,23 @@ DIAGNOSTICS_FILE = "hypotheses_diagnostics.parquet"
 TYPES_FILE = "kommunentypen.parquet"
 TYPOLOGY_MODEL = "kommunentypen_model.json"
 
+#: The codebook as a readable document (generated, committed; copied beside the exports).
+CODEBOOK_DOC = ROOT / "docs" / "codebook.md"
+#: Exports for R, SPSS, Stata and Excel users, inside the processed folder.
+EXPORT_DIR = "export"
+
 #: The pre-registered hypotheses.
 HYPOTHESES = ROOT / "config" / "hypotheses.yaml"
 CONTACTS_FILE = "contacts.csv"
 
 #: Notebooks the pipeline runs, in order; then the briefing notebook, once per deck.
-ANALYSIS_NOTEBOOKS = ["01_clean.ipynb", "02_weights.ipynb", "03_hypotheses.ipynb", "04_typology.ipynb"]
+ANALYSIS_NOTEBOOKS = [
+    "01_clean.ipynb",
+    "02_weights.ipynb",
+    "03_hypotheses.ipynb",
+    "04_typology.ipynb",
+    "06_export.ipynb",
+]
 BRIEFING_NOTEBOOK = "90_briefing.ipynb"
 BRIEFING_HTML = "briefing.html"
 

@@ -1,0 +1,330 @@
+"""Exports for R, SPSS, Stata and Excel users, written to `data/processed/export/` on every run.
+
+The data set is the processed responses plus the digital maturity index and the Kommunentyp,
+one row per responding municipality, labelled from the codebook:
+
+- `kommunen_digital.parquet`: dtypes kept, labels in `DataFrame.attrs`
+- `kommunen_digital.csv`: UTF-8, comma, decimal point (R, Python)
+- `kommunen_digital_excel.csv`: German Excel (semicolon, decimal comma, UTF-8 with BOM)
+- `kommunen_digital.sav` / `.dta`: SPSS and Stata with variable and value labels (pyreadstat)
+- `tabellen.xlsx`: the key tables, one sheet each, German headers, small groups suppressed
+- `codebuch.md`: the codebook document
+
+Example texts (G02) are exported only where the respondent agreed to be named: the data set
+names every municipality. Text cells a spreadsheet would run as a formula are neutralised in the
+CSV and Excel files by a leading apostrophe (OWASP's advice for CSV injection).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from . import audit, briefing, clean, codebook, codebook_document, config, files, maturity, typology, weighting
+
+BASENAME = "kommunen_digital"
+WORKBOOK = "tabellen.xlsx"
+CODEBOOK = "codebuch.md"
+#: First characters that make Excel, LibreOffice or Google Sheets evaluate a cell.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+TYPE_CATEGORIES = [*typology.SIGNATURES, typology.NO_TYPE]
+SUPPRESSED_NOTE = f"unterdrückt: weniger als {config.MIN_CELL_N} Kommunen"
+
+
+# --- the data set ----------------------------------------------------------------------------------
+def column_labels(columns) -> dict[str, str]:
+    """German variable label of each exported column."""
+    cb = codebook.load()
+    extra = {"maturity_index": cb.maturity["label_de"], "kommunentyp": cb.kommunentyp["label_de"]}
+    return {
+        c: extra[c] if c in extra else (cb.by_name[c].label_de if c in cb.by_name else cb.label(c)) for c in columns
+    }
+
+
+def value_labels(df: pd.DataFrame) -> dict[str, dict[int, str]]:
+    """Numeric code -> label for every categorical, Likert and yes/no column (SPSS and Stata).
+    Codebook scales keep their questionnaire codes; other categories are numbered from 1."""
+    cb = codebook.load()
+    labels = {}
+    for col in df.columns:
+        v = cb.by_name.get(col)
+        if v is not None and v.scale and v.type in ("single", "likert"):
+            labels[col] = {int(code): label for code, label in cb.scales[v.scale].codes.items()}
+        elif isinstance(df[col].dtype, pd.CategoricalDtype):
+            labels[col] = {i: str(c) for i, c in enumerate(df[col].cat.categories, 1)}
+        elif pd.api.types.is_bool_dtype(df[col].dtype):
+            labels[col] = {0: "nein", 1: "ja"}
+    return labels
+
+
+def dataset(processed: Path = config.PROCESSED) -> pd.DataFrame:
+    """One labelled row per responding municipality (see the module docstring)."""
+    responses, _, provenance = clean.load_processed(processed)
+    members, _ = typology.load(responses, processed)
+    consented = clean.load_consent(processed)
+    df = responses.copy()
+    df["good_example_text"] = df["good_example_text"].where(df["response_id"].isin(consented))
+    df["maturity_index"] = maturity.index(responses).astype("Float64")
+    df["kommunentyp"] = pd.Categorical(members.reindex(df.index), categories=TYPE_CATEGORIES)
+    df.attrs = {
+        "title": codebook.load().title_de,
+        "data_status": briefing.status_text(provenance),
+        "source": provenance.get("raw_file", ""),
+        "column_labels": column_labels(df.columns),
+        "value_labels": {c: {str(k): v for k, v in m.items()} for c, m in value_labels(df).items()},
+    }
+    return df
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """Prefix text cells that start like a formula with an apostrophe."""
+
+    def fix(value):
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.cat.rename_categories([fix(c) for c in s.cat.categories])
+        elif pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
+            out[col] = s.map(fix, na_action="ignore")
+    return out
+
+
+def for_excel(df: pd.DataFrame) -> pd.DataFrame:
+    """Booleans as ja/nein and timestamps as German dates, for the German-Excel CSV."""
+    out = df.copy()
+    for col in out.columns:
+        if pd.api.types.is_bool_dtype(out[col].dtype):
+            out[col] = out[col].astype(object).map({True: "ja", False: "nein"})
+        elif pd.api.types.is_datetime64_any_dtype(out[col].dtype):
+            out[col] = out[col].dt.strftime("%d.%m.%Y %H:%M:%S")
+    return out
+
+
+def for_stats_packages(df: pd.DataFrame) -> pd.DataFrame:
+    """Numeric codes for labelled columns, floats for nullable numbers, plain text for strings:
+    what pyreadstat writes to SPSS and Stata."""
+    cb = codebook.load()
+    out = pd.DataFrame(index=df.index)
+    labels = value_labels(df)
+    for col in df.columns:
+        s = df[col]
+        v = cb.by_name.get(col)
+        if col in labels and isinstance(s.dtype, pd.CategoricalDtype):
+            code_of = {label: code for code, label in labels[col].items()}
+            out[col] = s.astype(object).map(code_of).astype(float)
+        elif pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+            out[col] = s.astype("Float64").astype(float)
+        elif pd.api.types.is_datetime64_any_dtype(s.dtype):
+            out[col] = s.astype("datetime64[ns]")
+        else:
+            out[col] = s.astype(object).where(s.notna(), "").astype(str)
+        if v is not None and v.type == "likert":
+            out[col] = out[col].astype(float)
+    return out
+
+
+def measure_levels(df: pd.DataFrame) -> dict[str, str]:
+    """SPSS measurement level of each column."""
+    cb = codebook.load()
+    levels = {}
+    for col in df.columns:
+        s, v = df[col], cb.by_name.get(col)
+        if (v is not None and v.type == "likert") or (isinstance(s.dtype, pd.CategoricalDtype) and s.cat.ordered):
+            levels[col] = "ordinal"
+        elif isinstance(s.dtype, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(s.dtype):
+            levels[col] = "nominal"
+        elif pd.api.types.is_numeric_dtype(s.dtype) or pd.api.types.is_datetime64_any_dtype(s.dtype):
+            levels[col] = "scale"
+        else:
+            levels[col] = "nominal"
+    return levels
+
+
+def write_sav(df: pd.DataFrame, path: Path) -> Path:
+    import pyreadstat
+
+    data = for_stats_packages(df)
+    return files.write_with(
+        path,
+        lambda tmp: pyreadstat.write_sav(
+            data,
+            str(tmp),
+            file_label=df.attrs.get("title", "")[:64],
+            column_labels=column_labels(df.columns),
+            variable_value_labels=value_labels(df),
+            variable_measure=measure_levels(df),
+        ),
+    )
+
+
+def write_dta(df: pd.DataFrame, path: Path) -> Path:
+    import pyreadstat
+
+    data = for_stats_packages(df)
+    labels = {c: label[:80] for c, label in column_labels(df.columns).items()}  # Stata: 80 characters
+    return files.write_with(
+        path,
+        lambda tmp: pyreadstat.write_dta(
+            data,
+            str(tmp),
+            file_label=df.attrs.get("title", "")[:80],
+            column_labels=labels,
+            variable_value_labels=value_labels(df),
+            version=15,
+        ),  # fmt: skip
+    )
+
+
+# --- the key tables ----------------------------------------------------------------------------------
+def suppressed(table: pd.DataFrame, n: str) -> pd.DataFrame:
+    """`table` with every figure of rows under the minimum n blanked (n too) and a note column."""
+    out = briefing.suppress(table, n=n)
+    hidden = out.pop("suppressed")
+    out[n] = out[n].astype("Int64").mask(hidden)
+    out["Hinweis"] = hidden.map({True: SUPPRESSED_NOTE, False: ""})
+    return out
+
+
+def _percent(table: pd.DataFrame, columns) -> pd.DataFrame:
+    return table.assign(**{c: (100 * table[c].astype(float)).round(1) for c in columns})
+
+
+def respondents_table(responses: pd.DataFrame, column: str, header: str) -> pd.DataFrame:
+    table = briefing.respondents_by(responses, column).drop(columns="suppressed")
+    table = suppressed(table, "n")
+    return _percent(table, ["share"]).rename(columns={"label": header, "n": "Kommunen", "share": "Anteil (%)"})
+
+
+def headline_table(d: briefing.Deck) -> pd.DataFrame:
+    table = suppressed(d.shares, "n")
+    shares = [c for c in table.columns if c not in ("Kennzahl", "n", "Hinweis")]
+    names = {
+        "ungewichtet": "Antworten ungewichtet",
+        "Kommunen": "Kommunen gewichtet",
+        "Einwohner": "Einwohner gewichtet",
+    }
+    rename = {f"{k}{s}": f"{v} {suffix}" for k, v in names.items() for s, suffix in [("", "(%)"), ("_von", "95-%-KI von (%)"), ("_bis", "95-%-KI bis (%)")]}  # fmt: skip
+    return _percent(table, shares).rename(columns=rename)
+
+
+def grid_table(responses: pd.DataFrame, question_id: str) -> pd.DataFrame:
+    """Answer shares (%) per item of a grid question; items with too few answers are left out."""
+    shares, ns = briefing.item_shares(responses, question_id)
+    out = (100 * shares).round(1).add_suffix(" (%)").reset_index(names="Aussage")
+    out.insert(1, "n", ns.to_numpy())
+    return out
+
+
+def hypotheses_table(results: pd.DataFrame) -> pd.DataFrame:
+    columns = {
+        "hypothesis_id": "Hypothese", "statement_de": "Aussage", "model": "Modell", "term": "Term",
+        "estimate": "Schätzer", "ci_low": "95-%-KI von", "ci_high": "95-%-KI bis", "p": "p", "p_holm": "p (Holm)",
+        "n": "n", "verdict_de": "Ergebnis", "weighted_estimate": "Schätzer gewichtet",
+        "mice_estimate": "Schätzer MICE", "note": "Anmerkung",
+    }  # fmt: skip
+    return results[list(columns)].rename(columns=columns)
+
+
+def profiles_table(d: briefing.Deck) -> pd.DataFrame:
+    return suppressed(d.profiles.reset_index(names="Kommunentyp"), "n")
+
+
+def notes_table(d: briefing.Deck, n_withheld: int) -> pd.DataFrame:
+    rows = [
+        ("Titel", codebook.load().title_de),
+        ("Datenstand", briefing.status_text(d.provenance)),
+        ("Antworten im Export", d.provenance["n_raw"]),
+        ("ausgewertete Kommunen", len(d.everyone)),
+        ("Gewichtung", briefing.register_note(d.provenance)),
+        (
+            "Unterdrückung",
+            f"Gruppen mit weniger als {config.MIN_CELL_N} antwortenden Kommunen werden nicht ausgewiesen.",
+        ),
+        ("Anteile", "in Prozent; gewichtete Anteile mit 95-%-Konfidenzintervall"),
+        ("Beispieltexte", f"{n_withheld} Beispieltexte ohne Einverständnis zur Nennung nicht exportiert"),
+        ("Variablen", f"siehe {CODEBOOK}"),
+    ]
+    return pd.DataFrame(rows, columns=["Angabe", "Inhalt"])
+
+
+def tables(processed: Path = config.PROCESSED, n_withheld: int = 0) -> dict[str, pd.DataFrame]:
+    """The key tables: sheet name -> table with German headers."""
+    d = briefing.load(processed)
+    r = d.everyone
+    return {
+        "Hinweise": notes_table(d, n_withheld),
+        "Rücklauf": briefing.completion(r, d.audit, d.provenance),
+        "Bereinigung": audit.summary(d.audit),
+        "Länder": respondents_table(r, "land_code", "Bundesland"),
+        "Größenklassen": respondents_table(r, "size_class", "Größenklasse"),
+        "Art der Kommune": respondents_table(r, "unit_type", "Art der Kommune"),
+        "Kennzahlen": headline_table(d),
+        "Gewichtung": weighting.weight_summary(d.weighting),
+        "Angebote": grid_table(r, "D01"),
+        "Wirkung der Angebote": grid_table(r, "D02"),
+        "Hemmnisse": grid_table(r, "E01"),
+        "Ziele": grid_table(r, "F01"),
+        "Hypothesen": hypotheses_table(d.results),
+        "Kommunentypen": profiles_table(d),
+    }
+
+
+def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
+    """One sheet per table, header row frozen, columns sized to their content."""
+
+    def write(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            for name, table in sheets.items():
+                table = neutralise(table)
+                table.to_excel(xl, sheet_name=name[:31], index=False, freeze_panes=(1, 0))
+                sheet = xl.sheets[name[:31]]
+                for i, col in enumerate(table.columns):
+                    width = max([len(str(col)), *table[col].astype(str).str.len().head(200)])
+                    sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(60, width + 2)
+
+    return files.write_with(path, write)
+
+
+def write_all(processed: Path = config.PROCESSED) -> list[Path]:
+    """Write every export format to `processed/export/`; returns the paths."""
+    processed = Path(processed)
+    out = processed / config.EXPORT_DIR
+    df = dataset(processed)
+    responses, _, _ = clean.load_processed(processed)
+    n_withheld = int(responses["good_example_text"].notna().sum() - df["good_example_text"].notna().sum())
+    safe = neutralise(df)
+    return [
+        files.write_parquet(df, out / f"{BASENAME}.parquet"),
+        files.write_csv(safe, out / f"{BASENAME}.csv", encoding="utf-8"),
+        files.write_csv(for_excel(safe), out / f"{BASENAME}_excel.csv", sep=";", decimal=",", encoding="utf-8-sig"),
+        write_sav(df, out / f"{BASENAME}.sav"),
+        write_dta(df, out / f"{BASENAME}.dta"),
+        write_workbook(tables(processed, n_withheld), out / WORKBOOK),
+        files.write_text(out / CODEBOOK, codebook_document.markdown()),
+    ]
+
+
+def listing(paths: list[Path]) -> pd.DataFrame:
+    """The written files with their size, for display."""
+    return pd.DataFrame(
+        {"Datei": [p.name for p in paths], "Größe (kB)": [round(p.stat().st_size / 1024) for p in paths]}
+    )
+
+
+def sav_labels(path: Path) -> pd.DataFrame:
+    """Variable labels and value labels as SPSS sees them, read back from a written `.sav`."""
+    import pyreadstat
+
+    _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
+    return pd.DataFrame(
+        {
+            "Variable": meta.column_names,
+            "Beschriftung": meta.column_labels,
+            "Wertebeschriftungen": [len(meta.variable_value_labels.get(c, {})) for c in meta.column_names],
+            "Messniveau": [meta.variable_measure[c] for c in meta.column_names],
+        }
+    )
