@@ -149,9 +149,11 @@ def test_residents_share_is_inhabitant_weighted_within_size_class():
     assert 0 < share["se"] < 0.5
 
 
-def test_residents_share_of_a_domain_uses_the_domains_inhabitants():
+@pytest.mark.parametrize("unweighted_first", [False, True])
+def test_residents_share_of_a_domain_uses_the_domains_inhabitants(unweighted_first):
     """Domain (one Land) of two: closed form sum_c P_Ac / P_A * (sum y x / sum x over the
-    domain's respondents in c); the other Land's answers do not enter."""
+    domain's respondents in c); the other Land's answers do not enter. An unweightable
+    response before the others must not shift the domain."""
     pops = [1000, 1500, 1200, 1800, 30000, 40000, 25000, 35000] * 2
     units = pd.DataFrame({"key": [str(i) for i in range(16)], "land_code": ["09"] * 8 + ["01"] * 8,
                           "unit_type": GEMEINDE, "population": pops})  # fmt: skip
@@ -159,6 +161,9 @@ def test_residents_share_of_a_domain_uses_the_domains_inhabitants():
     units["y"] = [1, 0, 0, 1, 1, 1, 0, 0] + [0, 0, 0, 0, 1, 1, 1, 1]
     sample = units.drop(index=[3, 7, 11, 15])
     responses = _responses(sample)
+    if unweighted_first:
+        unweightable = responses.iloc[[0]].assign(unit_type=None, y=1.0)
+        responses = pd.concat([unweightable, responses], ignore_index=True)
     w = weighting.weight(responses, _margins(units))
     domain = pd.Series(responses["land_code"] == LAND["09"], index=responses.index)
     totals = weighting.residents_totals(w, _margins(units[units["land_code"] == "09"]))
@@ -226,3 +231,20 @@ def test_headline_table_has_all_three_views(cleaned):
     assert len(table) == len(weighting.HEADLINES)
     for view in ("ungewichtet", "Kommunen", "Einwohner"):
         assert ((table[f"{view}_von"] <= table[view]) & (table[view] <= table[f"{view}_bis"])).all()
+
+
+def test_headline_share_of_a_domain_behind_unweighted_rows(cleaned):
+    """Rows that cannot be weighted come first: the domain's weighted share must still be
+    the weighted mean over the domain's own rows."""
+    responses = cleaned.responses.copy()
+    responses.loc[responses.index[:5], ["population", "size_class"]] = None
+    responses = responses.drop(columns="weight")
+    w = weighting.weight(responses, cleaned.margins)
+    domain = responses["land_code"] == responses["land_code"].mode()[0]
+    table = weighting.headline_shares(responses, w, domain=domain)
+    label, col, test = weighting.HEADLINES[0]
+    weights = pd.Series(w.frame["weight"].to_numpy(), index=w.frame.index)
+    y = weighting.indicator(responses[col], test)
+    rows = weights.index[domain.loc[weights.index].to_numpy() & y.loc[weights.index].notna().to_numpy()]
+    expected = (weights[rows] * y[rows]).sum() / weights[rows].sum()
+    assert table.loc[table["Kennzahl"] == label, "Kommunen"].iloc[0] == pytest.approx(expected)

@@ -109,6 +109,7 @@ def _setup(responses: pd.DataFrame, margins: pd.DataFrame):
                               "n_register": t["n_units"].to_numpy(), "population_register": t["population"].to_numpy()})
             )  # fmt: skip
     frame = pd.concat(parts).sort_index()
+    frame["response_row"] = frame.index  # the design renumbers its rows: domains map through this
     targets = pd.concat(targets, ignore_index=True)
     n_group = frame["group"].map(frame["group"].value_counts())
     frame["N_group"] = frame["group"].map(pop.groupby("group")["n_units"].sum())
@@ -292,7 +293,7 @@ def residents_share(
     yv = indicator(data[column], test)
     present = yv.notna() & inhabitants.notna()
     if domain is not None:
-        present &= domain.reindex(data.index, fill_value=False).to_numpy()
+        present &= domain.reindex(data["response_row"], fill_value=False).to_numpy()
     totals = {c: v for c, v in totals.items() if v > 0}
     try:
         return survey.stratified_ratio(
@@ -327,7 +328,7 @@ def headline_shares(responses: pd.DataFrame, w: Weighting, domain: pd.Series | N
         y_all = indicator(responses.loc[in_domain, col], test).dropna()
         p0, n0 = y_all.mean() if len(y_all) else np.nan, len(y_all)
         se0 = np.sqrt(p0 * (1 - p0) / n0) if n0 else np.nan
-        y = indicator(data[col], test).where(in_domain.reindex(data.index, fill_value=False).to_numpy())
+        y = indicator(data[col], test).where(in_domain.reindex(data["response_row"], fill_value=False).to_numpy())
         muni = (
             survey.mean(replace(w.design, data=data.assign(_y=y)), "_y").iloc[0]
             if y.notna().any()
