@@ -42,10 +42,16 @@ test: $(STAMP) ## Run all tests (unit, property, end-to-end, nbval re-execution 
 example: $(STAMP) ## Regenerate the bundled simulated example export in data/raw/
 	$(BIN)/python -m analysis simulate --n 400 --seed 20260206 --out data/raw/example_limesurvey.csv
 
+outputs: $(STAMP) ## Re-run the notebooks and store the outputs of cells tagged keep_output (the ones nbval compares)
+	$(BIN)/python -m analysis keep-outputs
+
+codebook: $(STAMP) ## Regenerate docs/codebook.md from the codebook
+	$(BIN)/python -m analysis codebook
+
 clean: ## Remove generated outputs (data/processed, reports), keeping data/raw
 	rm -rf data/processed/* reports/*
 
-.PHONY: help install lab briefing test example clean bench
+.PHONY: help install lab briefing test example outputs codebook clean bench
 
 bench: $(STAMP) ## Run the four benchmarks (benchmarks/README.md); results in benchmarks/results/
 	$(BIN)/python benchmarks/pipeline_vs_floor.py

@@ -54,8 +54,8 @@ def test_notebook_is_stored_as_the_output_policy_says(path):
     """Stored as nbstripout leaves it: no outputs or execution counts, except in cells tagged
     `keep_output`, which are exactly the cells nbval compares (`nbval-check-output`)."""
     nb = nbformat.read(path, as_version=4)
-    stripped = strip_output(copy.deepcopy(nb), keep_output=False, keep_count=False, keep_id=True)
-    assert nb == stripped, f"{path.name}: run `nbstripout --keep-id {path}` (or the pre-commit hook)"
+    stripped = strip_output(copy.deepcopy(nb), keep_output=False, keep_count=True, keep_id=True)
+    assert nb == stripped, f"{path.name}: run `nbstripout --keep-id --keep-count {path}` (or the pre-commit hook)"
     for cell in nb.cells:
         tags = set(cell.metadata.get("tags", []))
         assert ("keep_output" in tags) == ("nbval-check-output" in tags), f"{path.name}: {cell.get('id')}"

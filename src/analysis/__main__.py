@@ -1,4 +1,4 @@
-"""Command line: `python -m analysis {simulate,clean,register,match,test,validate,run,codebook,export} ...`; bad input ends with exit code 2."""
+"""Command line: `python -m analysis {simulate,clean,register,match,test,validate,run,codebook,export,keep-outputs} ...`; bad input ends with exit code 2."""
 
 from __future__ import annotations
 
@@ -99,6 +99,13 @@ def _export(args: argparse.Namespace) -> None:
         print(f"geschrieben: {path}")
 
 
+def _keep_outputs(args: argparse.Namespace) -> None:
+    from . import pipeline
+
+    changed = pipeline.refresh_kept_outputs()
+    print("\n".join(f"geändert: {p}" for p in changed) or "keine gespeicherte Ausgabe hat sich geändert")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
     sub = p.add_subparsers(dest="command", required=True)
@@ -164,6 +171,9 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="write Parquet, CSV, German-Excel CSV, SPSS and Excel exports of processed data")
     e.add_argument("--data", type=Path, default=config.PROCESSED, help="processed data folder (after the pipeline)")
     e.set_defaults(func=_export)
+
+    k = sub.add_parser("keep-outputs", help="re-run the notebooks and store the outputs of cells tagged keep_output")
+    k.set_defaults(func=_keep_outputs)
     return p
 
 

@@ -263,3 +263,49 @@ def execute_in(km: KernelManager, notebook: Path, out: Path, params: dict, raw: 
         raise RuntimeError(f"{notebook.name} ist fehlgeschlagen ({exc.ename}: {exc.evalue})") from None
     finally:
         files.write_with(out, lambda tmp: nbformat.write(nb, tmp))
+
+
+#: Tag of the cells whose outputs are committed (and compared by nbval: tag nbval-check-output too).
+KEEP_OUTPUT = "keep_output"
+
+
+def refresh_kept_outputs() -> list[Path]:
+    """Re-run the notebooks in file order with their default parameters, as nbval does (the
+    bundled example, no register), in a temporary processed folder, and store the outputs of
+    the cells tagged `keep_output` in the committed notebooks; all other outputs stay stripped.
+    Returns the notebooks that changed."""
+    from nbstripout import strip_output
+
+    names = sorted(p.name for p in config.NOTEBOOKS.glob("*.ipynb"))
+    kept = {n for n in names if any(KEEP_OUTPUT in c.metadata.get("tags", []) for c in _read(n).cells)}
+    if not kept:
+        return []
+    names = names[: max(names.index(n) for n in kept) + 1]
+    changed = []
+    with tempfile.TemporaryDirectory(prefix="analysis-outputs-") as tmp, kernel() as km:
+        for name in names:
+            print(f"{name} ...", flush=True)
+            out = Path(tmp) / name
+            params = {"processed_dir": str(Path(tmp) / "processed")} if "processed_dir" in _parameters(name) else {}
+            execute_in(km, config.NOTEBOOKS / name, out, params, config.EXAMPLE_RAW)
+            if name not in kept:
+                continue
+            source, executed = _read(name), nbformat.read(out, as_version=4)
+            by_id = {c.get("id"): c for c in executed.cells}
+            code = [c for c in source.cells if c.cell_type == "code"]
+            for count, cell in enumerate(code, 1):
+                if KEEP_OUTPUT in cell.metadata.get("tags", []):
+                    cell.outputs = by_id[cell.get("id")].outputs
+                    cell.execution_count = count  # nbval compares only cells that ran; counts as in a fresh kernel
+                    for output in cell.outputs:
+                        if "execution_count" in output:
+                            output.execution_count = count
+            source = strip_output(source, keep_output=False, keep_count=True, keep_id=True)
+            if source != _read(name):
+                files.write_with(config.NOTEBOOKS / name, lambda t, nb=source: nbformat.write(nb, t))
+                changed.append(config.NOTEBOOKS / name)
+    return changed
+
+
+def _read(name: str) -> nbformat.NotebookNode:
+    return nbformat.read(config.NOTEBOOKS / name, as_version=4)
