@@ -144,39 +144,24 @@ def measure_levels(df: pd.DataFrame) -> dict[str, str]:
     return levels
 
 
-def write_sav(df: pd.DataFrame, path: Path) -> Path:
+def write_labelled(df: pd.DataFrame, path: Path) -> Path:
+    """An SPSS (`.sav`) or Stata (`.dta`) file with variable and value labels (pyreadstat)."""
     import pyreadstat
 
+    path = Path(path)
+    spss = path.suffix == ".sav"
+    limit = 64 if spss else 80  # file label length the format allows; Stata also limits variable labels
+    kwargs = {
+        "file_label": df.attrs.get("title", "")[:limit],
+        "column_labels": {c: label if spss else label[:80] for c, label in column_labels(df.columns).items()},
+        "variable_value_labels": value_labels(df),
+    }
+    if spss:
+        writer, kwargs["variable_measure"] = pyreadstat.write_sav, measure_levels(df)
+    else:
+        writer, kwargs["version"] = pyreadstat.write_dta, 15
     data = for_stats_packages(df)
-    return files.write_with(
-        path,
-        lambda tmp: pyreadstat.write_sav(
-            data,
-            str(tmp),
-            file_label=df.attrs.get("title", "")[:64],
-            column_labels=column_labels(df.columns),
-            variable_value_labels=value_labels(df),
-            variable_measure=measure_levels(df),
-        ),
-    )
-
-
-def write_dta(df: pd.DataFrame, path: Path) -> Path:
-    import pyreadstat
-
-    data = for_stats_packages(df)
-    labels = {c: label[:80] for c, label in column_labels(df.columns).items()}  # Stata: 80 characters
-    return files.write_with(
-        path,
-        lambda tmp: pyreadstat.write_dta(
-            data,
-            str(tmp),
-            file_label=df.attrs.get("title", "")[:80],
-            column_labels=labels,
-            variable_value_labels=value_labels(df),
-            version=15,
-        ),  # fmt: skip
-    )
+    return files.write_with(path, lambda tmp: writer(data, str(tmp), **kwargs))
 
 
 # --- the key tables ----------------------------------------------------------------------------------
@@ -301,8 +286,8 @@ def write_all(processed: Path = config.PROCESSED) -> list[Path]:
         files.write_parquet(df, out / f"{BASENAME}.parquet"),
         files.write_csv(safe, out / f"{BASENAME}.csv", encoding="utf-8"),
         files.write_csv(for_excel(safe), out / f"{BASENAME}_excel.csv", sep=";", decimal=",", encoding="utf-8-sig"),
-        write_sav(df, out / f"{BASENAME}.sav"),
-        write_dta(df, out / f"{BASENAME}.dta"),
+        write_labelled(df, out / f"{BASENAME}.sav"),
+        write_labelled(df, out / f"{BASENAME}.dta"),
         write_workbook(tables(processed, n_withheld), out / WORKBOOK),
         files.write_text(out / CODEBOOK, codebook_document.markdown()),
     ]
