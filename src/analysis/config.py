@@ -50,7 +50,7 @@ ANALYSIS_NOTEBOOKS = [
     "02_weights.ipynb",
     "03_hypotheses.ipynb",
     "04_typology.ipynb",
-    "06_export.ipynb",
+    "07_export.ipynb",
 ]
 BRIEFING_NOTEBOOK = "90_briefing.ipynb"
 BRIEFING_HTML = "briefing.html"
