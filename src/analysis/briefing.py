@@ -76,13 +76,13 @@ class Deck:
         """Response ids whose respondent agreed to be named."""
         return clean.load_consent(self.processed_dir)
 
-    @property
+    @cached_property
     def domain(self) -> pd.Series:
         if self.by is None:
             return pd.Series(True, index=self.everyone.index)
         return in_subgroup(self.everyone, self.members, self.by, self.value)
 
-    @property
+    @cached_property
     def responses(self) -> pd.DataFrame:
         return self.everyone[self.domain]
 

@@ -399,6 +399,7 @@ def load_processed(out_dir: Path = config.PROCESSED) -> tuple[pd.DataFrame, pd.D
     """The processed responses, audit table and provenance of a cleaning run."""
     out_dir = Path(out_dir)
     responses = pd.read_parquet(out_dir / config.RESPONSES_FILE)
+    responses.attrs = {}  # the file's labels are the codebook's; pandas would deep-copy them on every operation
     audit_table = pd.read_parquet(out_dir / config.AUDIT_FILE)
     provenance = json.loads((out_dir / "provenance.json").read_text(encoding="utf-8"))
     return responses, audit_table, provenance

@@ -52,6 +52,8 @@ ANALYSIS_NOTEBOOKS = [
     "04_typology.ipynb",
     "07_export.ipynb",
 ]
+#: Analysis notebooks whose outputs no deck reads: with helper kernels they run while decks render.
+NOT_READ_BY_DECKS = frozenset({"07_export.ipynb"})
 BRIEFING_NOTEBOOK = "90_briefing.ipynb"
 BRIEFING_HTML = "briefing.html"
 

@@ -57,6 +57,15 @@ def export(notebook: Path, html_path: Path, *, title: str, footer: str, suppress
     """Export an executed notebook as one self-contained HTML deck, code and parameters hidden;
     with `suppressed`, cells tagged `FIGURE_TAG` are dropped as well."""
     nb = nbformat.read(notebook, as_version=4)
+    body, _ = _exporter(suppressed).from_notebook_node(
+        nb, resources={"offline": {**assets(), "title": title, "footer": footer}}
+    )
+    return files.write_text(html_path, body)
+
+
+@cache
+def _exporter(suppressed: bool) -> SlidesExporter:
+    """The slides exporter (one per process: compiling its templates costs more than a deck)."""
     exporter = SlidesExporter(
         extra_template_basedirs=[str(TEMPLATES)],
         template_name="briefing",
@@ -67,8 +76,7 @@ def export(notebook: Path, html_path: Path, *, title: str, footer: str, suppress
     )
     hidden = set(HIDDEN_TAGS) | ({FIGURE_TAG} if suppressed else set())
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=hidden, enabled=True), enabled=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"offline": {**assets(), "title": title, "footer": footer}})
-    return files.write_text(html_path, body)
+    return exporter
 
 
 @dataclass(frozen=True)

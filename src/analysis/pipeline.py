@@ -4,6 +4,7 @@ size class or Kommunentyp, plus an index."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
@@ -12,7 +13,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from multiprocessing.util import Finalize
@@ -89,22 +90,29 @@ def run(
     helpers = max(0, (jobs or os.cpu_count() or 1) - 1) if by else 0  # deck kernels besides the main one
     with tempfile.TemporaryDirectory(prefix="analysis-run-") as tmp, kernel() as km, _deck_pool(helpers) as pool:
         executed = []
-        for i, name in enumerate(config.ANALYSIS_NOTEBOOKS, 1):
+
+        def analyse(step: int, name: str) -> None:
             started = time.perf_counter()
-            print(f"[{i}/{steps}] {name} ...", flush=True)
+            print(f"[{step}/{steps}] {name} ...", flush=True)
             out = Path(tmp) / name
             execute_in(
                 km, config.NOTEBOOKS / name, out, {k: v for k, v in params.items() if k in _parameters(name)}, raw
             )
-            print(f"[{i}/{steps}] {name} fertig in {time.perf_counter() - started:.1f} s", flush=True)
+            print(f"[{step}/{steps}] {name} fertig in {time.perf_counter() - started:.1f} s", flush=True)
             executed.append(out)
+
+        first = [n for n in config.ANALYSIS_NOTEBOOKS if n not in config.NOT_READ_BY_DECKS]
+        for i, name in enumerate(first, 1):
+            analyse(i, name)
         decks = plan(processed, by)
         started = time.perf_counter()
         print(
             f"[{steps}/{steps}] {config.BRIEFING_NOTEBOOK}: {len(decks)} Foliensatz/-sätze in {helpers + 1} Kernel(n) ...",
             flush=True,
         )
-        national = render(decks, processed, raw, reports, Path(tmp), km, pool, helpers)
+        rest = [n for n in config.ANALYSIS_NOTEBOOKS if n in config.NOT_READ_BY_DECKS]
+        national = render(decks, processed, raw, reports, Path(tmp), km, pool, helpers,
+                          before=lambda: [analyse(i, name) for i, name in enumerate(rest, len(first) + 1)])  # fmt: skip
         print(f"[{steps}/{steps}] Foliensätze fertig in {time.perf_counter() - started:.1f} s", flush=True)
         target = reports / "executed"
         target.mkdir(parents=True, exist_ok=True)
@@ -143,15 +151,47 @@ def plan(processed: Path, by: tuple[str, ...]) -> list[DeckJob]:
 
 
 def render(decks: list[DeckJob], processed: Path, raw: Path, reports: Path, tmp: Path, km: KernelManager,
-           pool: ProcessPoolExecutor | None = None, helpers: int = 0) -> Path:  # fmt: skip
-    """Render every deck in 1 + `helpers` kernels, each running the briefing notebook for its
-    share of the decks in turn (imports paid once per kernel, not per deck): the first share
-    here in the running kernel `km`, the others in `pool`'s worker processes, whose kernels
-    were started while the analysis notebooks ran. Returns the executed national notebook."""
-    shares = [decks[i :: helpers + 1] for i in range(helpers + 1)]
-    others = [pool.submit(_render_share, share, processed, raw, reports, tmp) for share in shares[1:]] if pool else []
-    done = [_render_share(shares[0], processed, raw, reports, tmp, km), *(f.result() for f in others)]
-    return next(out for share in done for job, out in share if job.by is None)
+           pool: ProcessPoolExecutor | None = None, helpers: int = 0, before=None) -> Path:  # fmt: skip
+    """Render every deck in 1 + `helpers` kernels that take the decks from one queue (imports
+    paid once per kernel, not per deck; a kernel that finishes early takes the next deck):
+    the running kernel `km` here, the others in `pool`'s worker processes, whose kernels were
+    started while the analysis notebooks ran. `before()`, if given, runs first in `km` while
+    the helpers already render. Returns the executed national notebook."""
+    # national deck first, then the largest subgroups: the kernels finish close together
+    queue = collections.deque(sorted(decks, key=lambda j: (j.by is not None, j.suppressed, -j.n)))
+    done: list[tuple[DeckJob, Path]] = []
+
+    def take(render_one) -> None:
+        try:
+            while queue:
+                try:
+                    job = queue.popleft()
+                except IndexError:  # another kernel took the last deck
+                    return
+                done.extend(render_one(job))
+        except BaseException:
+            queue.clear()  # the other kernels stop after their current deck
+            raise
+
+    def in_helper(job: DeckJob) -> list[tuple[DeckJob, Path]]:
+        return pool.submit(_render_share, [job], processed, raw, reports, tmp).result()
+
+    def here(job: DeckJob) -> list[tuple[DeckJob, Path]]:
+        return _render_share([job], processed, raw, reports, tmp, km)
+
+    with ThreadPoolExecutor(max_workers=max(1, helpers)) as threads:
+        others = [threads.submit(take, in_helper) for _ in range(helpers)] if pool else []
+        try:
+            if before is not None:
+                before()
+            take(here)
+        except BaseException:
+            queue.clear()
+            raise
+        finally:
+            for f in others:
+                f.result()
+    return next(out for job, out in done if job.by is None)
 
 
 #: A deck worker process's own kernel, started by `_warm_worker`.
@@ -172,13 +212,15 @@ def _deck_pool(helpers: int) -> Iterator[ProcessPoolExecutor | None]:
 
 
 def _warm_worker() -> None:
-    """Pool initializer: start this worker's kernel and import the briefing code in it; the
-    kernel is shut down when the worker exits."""
+    """Pool initializer: start this worker's kernel, import the briefing code in it and draw
+    one chart; the kernel is shut down when the worker exits."""
     global _WORKER_KERNEL
     _WORKER_KERNEL = IPCKernelManager(kernel_name="python3")
     _WORKER_KERNEL.start_kernel(cwd=str(config.NOTEBOOKS))
     Finalize(None, _WORKER_KERNEL.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
-    warm = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("from analysis import briefing")])
+    warm = nbformat.v4.new_notebook(
+        cells=[nbformat.v4.new_code_cell("from analysis import briefing, plots\nplots.warm_up()")]
+    )
     NotebookClient(warm, km=_WORKER_KERNEL).execute()
 
 
