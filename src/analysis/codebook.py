@@ -111,6 +111,14 @@ class Codebook:
             return v.item_label_de
         return v.label_de if lang == "de" else v.label_en
 
+    def variable_label(self, name: str) -> str:
+        """Full German label of any column of the processed data or the exports (items: with
+        their question), e.g. for SPSS variable labels and table headers."""
+        derived = {"maturity_index": self.maturity["label_de"], "kommunentyp": self.kommunentyp["label_de"]}
+        if name in derived:
+            return derived[name]
+        return self.by_name[name].label_de if name in self.by_name else self.label(name)
+
     def value_labels(self, name: str) -> dict[str, str]:
         """Code -> German label for a coded variable."""
         v = self.by_name[name]

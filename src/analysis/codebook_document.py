@@ -65,8 +65,7 @@ def _overview(cb: codebook.Codebook) -> list[str]:
         kind = (
             "abgeleitet" if name == "size_class" or name in cb.register_columns else TYPE_NAMES[cb.by_name[name].type]
         )
-        label = cb.by_name[name].label_de if name in cb.by_name else cb.label(name)
-        lines.append(f"| `{name}` | {_cell(label)} | {kind} | {cb.dtype(name)} |")
+        lines.append(f"| `{name}` | {_cell(cb.variable_label(name))} | {kind} | {cb.dtype(name)} |")
     lines.append(f"| `maturity_index` | {_cell(cb.maturity['label_de'])} | abgeleitet (nur Exporte) | Float64 |")
     lines.append(f"| `kommunentyp` | {_cell(cb.kommunentyp['label_de'])} | abgeleitet (nur Exporte) | category |")
     return lines

@@ -59,12 +59,7 @@ def variables() -> pd.DataFrame:
     """Columns that can be crossed: name and German label."""
     cb = codebook.load()
     names = ["size_class", "kommunentyp", *(v.name for v in cb.of_type("single", "likert", "multi"))]
-    labels = [
-        cb.label("size_class"),
-        cb.kommunentyp["label_de"],
-        *(v.label_de for v in cb.of_type("single", "likert", "multi")),
-    ]
-    return pd.DataFrame({"Variable": names, "Bezeichnung": labels})
+    return pd.DataFrame({"Variable": names, "Bezeichnung": [cb.variable_label(n) for n in names]})
 
 
 def labelled(responses: pd.DataFrame, name: str) -> pd.Series:
@@ -166,15 +161,8 @@ def crosstab(sel: Selection, row: str, col: str) -> pd.DataFrame:
     shares.loc["n (ungewichtet)"] = n.to_numpy()
     hidden = n < config.MIN_CELL_N
     shares.loc[:, hidden.to_numpy()] = np.nan
-    shares.index.name, shares.columns.name = codebook_label(row), codebook_label(col)
+    shares.index.name, shares.columns.name = codebook.load().variable_label(row), codebook.load().variable_label(col)
     return shares.round(1).rename(columns=lambda c: f"{c} (unterdrückt)" if hidden.get(c, False) else c)
-
-
-def codebook_label(name: str) -> str:
-    cb = codebook.load()
-    if name == "kommunentyp":
-        return cb.kommunentyp["label_de"]
-    return cb.by_name[name].label_de if name in cb.by_name else cb.label(name)
 
 
 def test(sel: Selection, row: str, col: str) -> pd.DataFrame:
@@ -186,8 +174,8 @@ def test(sel: Selection, row: str, col: str) -> pd.DataFrame:
         result[["F", "ndf", "ddf", "p", "cramers_v"]] = np.nan
     return pd.DataFrame(
         {
-            "Zeilen": [codebook_label(row)],
-            "Spalten": [codebook_label(col)],
+            "Zeilen": [codebook.load().variable_label(row)],
+            "Spalten": [codebook.load().variable_label(col)],
             "Test": ["Rao-Scott-F (Pearson X², designkorrigiert)"],
             "F": [round(result["F"], 2)],
             "Freiheitsgrade": [f"{result['ndf']:.2f}; {result['ddf']:.1f}"],
@@ -227,7 +215,9 @@ def chart(sel: Selection, row: str, col: str):
     table = crosstab(sel, row, col)
     shown = table.drop(index="n (ungewichtet)").T
     shown = shown[shown.notna().all(axis=1)] / 100
-    ax = plots.stacked_shares(shown, title=f"{codebook_label(row)} nach {codebook_label(col)}")
+    ax = plots.stacked_shares(
+        shown, title=f"{codebook.load().variable_label(row)} nach {codebook.load().variable_label(col)}"
+    )
     status = " · simulierte Daten" if sel.simulated else ""
     ax.set_xlabel(f"Anteil der Kommunen (gewichtet) · {sel.description} · n = {sel.n}{status}")
     return ax
@@ -251,4 +241,4 @@ def mean_by(sel: Selection, value: str, by: str) -> pd.DataFrame:
                      "95-%-KI bis": est["estimate"] + 1.96 * est["se"], "n": n, "Hinweis": ""})  # fmt: skip
     out = pd.DataFrame(rows).round(1)
     out.loc[out["Hinweis"] != "", "n"] = np.nan
-    return out.rename(columns={"Gruppe": codebook_label(by)})
+    return out.rename(columns={"Gruppe": codebook.load().variable_label(by)})

@@ -36,10 +36,7 @@ SUPPRESSED_NOTE = f"unterdrückt: weniger als {config.MIN_CELL_N} Kommunen"
 def column_labels(columns) -> dict[str, str]:
     """German variable label of each exported column."""
     cb = codebook.load()
-    extra = {"maturity_index": cb.maturity["label_de"], "kommunentyp": cb.kommunentyp["label_de"]}
-    return {
-        c: extra[c] if c in extra else (cb.by_name[c].label_de if c in cb.by_name else cb.label(c)) for c in columns
-    }
+    return {c: cb.variable_label(c) for c in columns}
 
 
 def value_labels(df: pd.DataFrame) -> dict[str, dict[int, str]]:
@@ -64,6 +61,7 @@ def dataset(processed: Path = config.PROCESSED) -> pd.DataFrame:
     members, _ = typology.load(responses, processed)
     consented = clean.load_consent(processed)
     df = responses.copy()
+    has_text = df["good_example_text"].notna()
     df["good_example_text"] = df["good_example_text"].where(df["response_id"].isin(consented))
     df["maturity_index"] = maturity.index(responses).astype("Float64")
     df["kommunentyp"] = pd.Categorical(members.reindex(df.index), categories=TYPE_CATEGORIES)
@@ -73,6 +71,7 @@ def dataset(processed: Path = config.PROCESSED) -> pd.DataFrame:
         "source": provenance.get("raw_file", ""),
         "column_labels": column_labels(df.columns),
         "value_labels": {c: {str(k): v for k, v in m.items()} for c, m in value_labels(df).items()},
+        "examples_withheld": int((has_text & df["good_example_text"].isna()).sum()),
     }
     return df
 
@@ -279,8 +278,6 @@ def write_all(processed: Path = config.PROCESSED) -> list[Path]:
     processed = Path(processed)
     out = processed / config.EXPORT_DIR
     df = dataset(processed)
-    responses, _, _ = clean.load_processed(processed)
-    n_withheld = int(responses["good_example_text"].notna().sum() - df["good_example_text"].notna().sum())
     safe = neutralise(df)
     return [
         files.write_parquet(df, out / f"{BASENAME}.parquet"),
@@ -288,7 +285,7 @@ def write_all(processed: Path = config.PROCESSED) -> list[Path]:
         files.write_csv(for_excel(safe), out / f"{BASENAME}_excel.csv", sep=";", decimal=",", encoding="utf-8-sig"),
         write_labelled(df, out / f"{BASENAME}.sav"),
         write_labelled(df, out / f"{BASENAME}.dta"),
-        write_workbook(tables(processed, n_withheld), out / WORKBOOK),
+        write_workbook(tables(processed, df.attrs["examples_withheld"]), out / WORKBOOK),
         files.write_text(out / CODEBOOK, codebook_document.markdown()),
     ]
 
