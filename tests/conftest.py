@@ -56,13 +56,13 @@ def register_fixture(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory):
-    """The whole pipeline on the bundled example with one deck per Land: (root, national deck,
-    raw checksum before the run)."""
+    """The whole pipeline on the bundled example with one deck per Land, size class and
+    Kommunentyp: (root, national deck, raw checksum before the run)."""
     from analysis import files, pipeline
 
     root = tmp_path_factory.mktemp("run")
     before = files.sha256(config.EXAMPLE_RAW)
-    html = pipeline.run(config.EXAMPLE_RAW, root / "processed", root / "reports", by=("land",))
+    html = pipeline.run(config.EXAMPLE_RAW, root / "processed", root / "reports", by=("land", "size", "type"))
     return root, html, before
 
 

@@ -1,90 +1,131 @@
-"""Bad input ends with a one-line error naming the file, exit code 2, and nothing written."""
+"""The corpus of bad exports (tests/bad_exports) and fuzzing of the export reader: every input
+ends in a repair the audit table records or in a one-line error (file, row, column) with exit
+code 2; never a traceback, never a partial output."""
 
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
+import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from analysis import config, ingest
 from analysis.__main__ import main
+from analysis.audit import Audit
+from analysis.errors import InputError
+from tests.bad_exports import make_corpus
+
+CORPUS = pd.read_csv(make_corpus.MANIFEST, sep=";", dtype=str, keep_default_na=False)
 
 
-def write(path: Path, content) -> Path:
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return path
+def corpus_file(name: str, tmp_path: Path) -> Path:
+    if name in make_corpus.GENERATED:
+        return make_corpus.big_file(tmp_path / name, config.MAX_EXPORT_BYTES + 1)
+    return make_corpus.FILES / name
 
 
-def lime_header(columns=("id", "submitdate", "lastpage", "A01", "A02", "A03")) -> str:
-    return ";".join(f'"{c}"' for c in columns) + "\r\n"
+def test_corpus_is_complete():
+    committed = {p.name for p in make_corpus.FILES.iterdir()}
+    assert committed == set(CORPUS["file"]) - make_corpus.GENERATED
+    assert len(CORPUS) >= 40 and CORPUS["outcome"].isin(["error", "repair"]).all()
 
 
-def broken_xlsx(path: Path) -> Path:
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("hello.txt", "not a workbook")
-    return path
-
-
-BAD_INPUTS = [
-    pytest.param("missing.csv", None, "nicht gefunden", id="missing-file"),
-    pytest.param("empty.csv", "", "leer", id="empty-file"),
-    pytest.param("blank.csv", "\n\n  \n", "leer", id="only-whitespace"),
-    pytest.param("header.csv", lime_header(), "nur eine Kopfzeile", id="header-only"),
-    pytest.param("junk.csv", bytes(range(256)) * 20, "Binärdaten", id="binary-junk"),
-    pytest.param("other.csv", "Artikel;Preis\r\nApfel;1,20\r\n", "keine Umfrage-Exportdatei", id="not-a-survey"),
-    pytest.param(
-        "noreq.csv",
-        lime_header(("id", "submitdate", "A01", "A02")) + '"1";"";"X";"09"\r\n',
-        "Pflichtspalte fehlt: A03",
-        id="missing-required-column",
-    ),  # fmt: skip
-    pytest.param(
-        "dupcol.csv",
-        lime_header(("id", "submitdate", "A01", "A01", "A02", "A03")) + '"1";"";"X";"Y";"09";"2"\r\n',
-        "mehrfach",
-        id="duplicate-column",
-    ),  # fmt: skip
-    pytest.param(
-        "undecodable.csv",
-        lime_header().encode() + b'"1";"";"1";"M\x81nchen";"09";"2"\r\n',
-        "Zeichenkodierung",
-        id="undecodable-text",
-    ),  # fmt: skip
-    pytest.param(
-        "dupid.csv",
-        lime_header() + '"1";"";"1";"A";"09";"2"\r\n"1";"";"1";"B";"09";"2"\r\n',
-        "Antwort-ID 1 doppelt",
-        id="duplicate-response-id",
-    ),  # fmt: skip
-    pytest.param("nodelim.csv", "eine Zeile ohne Trennzeichen\nnoch eine\n", "Trennzeichen", id="no-delimiter"),
-    pytest.param("broken.xlsx", "zip", "Excel-Datei nicht lesbar", id="broken-xlsx"),
-    pytest.param(
-        "nometa.csv", '"A01";"A02";"A03"\r\n"X";"09";"2"\r\n', "Metadatenspalten", id="limesurvey-without-meta"
-    ),
-]
-
-
-@pytest.mark.parametrize("name, content, message", BAD_INPUTS)
-def test_bad_input_exits_2_with_one_line_and_writes_nothing(tmp_path, capsys, name, content, message):
-    raw = tmp_path / name
-    if content == "zip":
-        broken_xlsx(raw)
-    elif content is not None:
-        write(raw, content)
+@pytest.mark.parametrize("case", CORPUS.to_dict("records"), ids=list(CORPUS["file"]))
+def test_bad_export_is_repaired_and_logged_or_refused_in_one_line(case, tmp_path, capsys):
+    raw = corpus_file(case["file"], tmp_path)
     out = tmp_path / "processed"
     code = main(["clean", "--raw", str(raw), "--out", str(out)])
-    err = capsys.readouterr().err
-    assert code == 2
-    assert err.count("\n") == 1 and str(raw) in err and message in err, err
-    assert "Traceback" not in err
-    assert not out.exists() and not (tmp_path / "personal").exists()
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    if case["outcome"] == "error":
+        assert code == 2
+        assert captured.err.count("\n") == 1 and captured.err.startswith(f"Fehler: {raw}: "), captured.err
+        assert case["expect"] in captured.err, captured.err
+        assert not out.exists() and not (tmp_path / "personal").exists()
+        return
+    assert code == 0, captured.err
+    audit = pd.read_parquet(out / config.AUDIT_FILE)
+    hits = audit[audit["rule"] == case["expect"]]
+    if case["column"]:
+        hits = hits[hits["column"] == case["column"]]
+    assert len(hits), audit["rule"].value_counts()
+    assert pd.read_parquet(out / config.RESPONSES_FILE).shape[0] > 0
 
 
+def test_german_excel_dates_are_read_day_first(tmp_path):
+    df = ingest.read_export(make_corpus.FILES / "german_excel.csv", Audit())
+    base, _ = make_corpus.base()
+    expected = pd.to_datetime(base["submitdate"].replace("", None)).dt.floor("min")
+    assert df["submitted_at"].tolist() == expected.tolist()
+    assert df["land_code"].str.len().eq(2).all()  # "5" read as code "05"
+
+
+def test_personal_data_in_any_field_reaches_no_file(tmp_path):
+    out = tmp_path / "processed"
+    for name in ("personal_data_in_text.csv", "personal_data_in_number.csv"):
+        assert main(["clean", "--raw", str(make_corpus.FILES / name), "--out", str(out)]) == 0
+        for path in out.iterdir():
+            text = path.read_bytes() if path.suffix != ".parquet" else pd.read_parquet(path).to_csv().encode()
+            for planted in (b"anna.schneider@", b"max.mustermann@", b"4887123", b"Frau Schneider"):
+                assert planted not in text, (name, path.name)
+
+
+# --- fuzzing --------------------------------------------------------------------------------------
+BASE = (make_corpus.FILES / "comma_delimiter.csv").read_bytes()
+
+
+def read_or_refuse(path: Path) -> None:
+    """The reader either returns responses or raises InputError naming the file."""
+    try:
+        df = ingest.read_export(path, Audit())
+    except InputError as exc:
+        assert str(exc).startswith(str(path)) and "\n" not in str(exc)
+        return
+    assert len(df) > 0 and "response_id" in df
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    edits=st.lists(
+        st.tuples(st.integers(0, len(BASE) - 1), st.integers(0, 40), st.binary(max_size=8)), min_size=1, max_size=6
+    )
+)
+def test_damaged_exports_are_read_or_refused(edits, tmp_path):
+    data = bytearray(BASE)
+    for at, cut, insert in edits:
+        data[at : at + cut] = insert
+    path = tmp_path / "damaged.csv"
+    path.write_bytes(bytes(data))
+    read_or_refuse(path)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=600) | st.text(max_size=300).map(lambda t: t.encode("utf-8")))
+def test_arbitrary_bytes_are_read_or_refused(data, tmp_path):
+    path = tmp_path / "any.csv"
+    path.write_bytes(data)
+    read_or_refuse(path)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cells=st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12), min_size=1, max_size=8)
+)
+def test_any_cell_values_are_read_or_refused(cells, tmp_path):
+    header, first, rest = BASE.decode().split("\r\n", 2)
+    fields = first.split(",")
+    for i, cell in enumerate(cells):
+        fields[7 + i * 5 % (len(fields) - 8)] = '"' + cell.replace('"', '""') + '"'
+    path = tmp_path / "cells.csv"
+    path.write_text("\r\n".join([header, ",".join(fields), rest]), encoding="utf-8")
+    read_or_refuse(path)
+
+
+# --- the command line -------------------------------------------------------------------------------
 def test_bad_input_through_the_real_command_line(tmp_path):
-    raw = write(tmp_path / "empty.csv", "")
+    raw = make_corpus.FILES / "empty.csv"
     proc = subprocess.run(
         [sys.executable, "-m", "analysis", "clean", "--raw", str(raw), "--out", str(tmp_path / "out")],
         capture_output=True, text=True,
@@ -95,7 +136,7 @@ def test_bad_input_through_the_real_command_line(tmp_path):
 
 
 def test_run_with_bad_input_writes_no_briefing(tmp_path, capsys):
-    raw = write(tmp_path / "other.csv", "Artikel;Preis\r\nApfel;1,20\r\n")
+    raw = make_corpus.FILES / "not_a_survey.csv"
     code = main(["run", "--raw", str(raw), "--out", str(tmp_path / "p"), "--reports", str(tmp_path / "r")])
     assert code == 2
     assert "keine Umfrage-Exportdatei" in capsys.readouterr().err

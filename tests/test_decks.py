@@ -21,7 +21,9 @@ def test_one_deck_per_land_and_an_index_linking_them(pipeline_run):
     assert sorted(int(stem[:2]) for stem in decks) == list(range(1, 17))
     index = (root / "reports" / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+)"', index)
-    assert len(links) == 17 and links[0] == config.BRIEFING_HTML
+    subgroup_decks = [p for kind in ("land", "size", "type") for p in (root / "reports" / kind).glob("*.html")]
+    assert len(links) == 1 + len(subgroup_decks) and links[0] == config.BRIEFING_HTML
+    assert {f"land/{p.name}" for p in decks.values()} <= set(links)
     assert all((root / "reports" / link).is_file() for link in links)
     for land in LAENDER:
         assert f">{land}</a>" in index

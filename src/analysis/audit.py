@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from . import privacy
+
 COLUMNS = ["response_id", "column", "old_value", "new_value", "rule", "reason"]
 #: The column entry of an audit row that concerns a whole record.
 WHOLE_RECORD = "*"
+#: The response_id entry of an audit row that concerns the export file (how it was read).
+FILE = "(Datei)"
 
 
 class Audit:
@@ -23,9 +27,13 @@ class Audit:
                 "old_value": _text(old),
                 "new_value": _text(new),
                 "rule": rule,
-                "reason": reason,
+                "reason": _text(reason),
             }
         )
+
+    def file_note(self, column: str, rule: str, reason: str, old="", new="") -> None:
+        """Log how the export file was read or repaired (encoding, sheet, missing column...)."""
+        self.change(FILE, column, old, new, rule, reason)
 
     def drop(self, records: pd.DataFrame, rule: str, reason: str) -> None:
         """Log each record of `records` (must have `response_id`) as dropped."""
@@ -37,14 +45,17 @@ class Audit:
 
 
 def _text(value) -> str:
+    """The value as logged: personal data in it (a number field holding an e-mail address...)
+    replaced as in free text, so the audit table never carries them."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return ""
-    return str(value)
+    return privacy.scrubbed(str(value))
 
 
 def summary(audit: pd.DataFrame) -> pd.DataFrame:
     """Counts of audit rows by rule: dropped records and changed values."""
     kind = audit["column"].eq(WHOLE_RECORD).map({True: "Datensätze entfernt", False: "Werte geändert"})
+    kind = kind.mask(audit["response_id"].eq(FILE), "Hinweise zur Datei")
     return (
         audit.assign(Art=kind)
         .groupby(["rule", "Art"], observed=True)

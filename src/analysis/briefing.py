@@ -743,6 +743,9 @@ def slide_examples(d: Deck) -> None:
     if quotes.empty:
         notice("Keine Beispiele in diesem Foliensatz.")
         return
+    if n_examples < config.MIN_CELL_N:
+        notice(f"Weniger als {config.MIN_CELL_N} Kommunen haben hier ein Beispiel genannt: nicht ausgewiesen.")
+        return
     display(HTML("\n".join(
         f'<blockquote class="example"><p>{html.escape(q.text)}</p><cite>– {html.escape(q.wer)}</cite></blockquote>'
         for q in quotes.itertuples()

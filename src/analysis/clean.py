@@ -148,10 +148,16 @@ def parse_numbers(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
 
 
 def scrub_free_text(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
-    """Personal data inside free text (e-mail, phone, names) replaced by placeholders."""
+    """Personal data inside free text (e-mail, phone, names) replaced by placeholders; text
+    longer than `config.MAX_FREE_TEXT_CHARS` cut."""
     df = df.copy()
+    limit = config.MAX_FREE_TEXT_CHARS
     for v in codebook.load().of_type("free_text"):
         for idx, text in df[v.name].dropna().items():
+            if len(text) > limit:
+                audit.change(df.at[idx, "response_id"], v.name, f"({len(text)} Zeichen)", f"({limit} Zeichen)",
+                             "text_truncated", f"Text länger als {limit} Zeichen: gekürzt")  # fmt: skip
+                text = df.at[idx, v.name] = text[: limit - 1] + "…"
             clean, found = privacy.scrub(text)
             if found:
                 df.at[idx, v.name] = clean
@@ -307,6 +313,10 @@ def clean(raw_path: Path, register_path: Path | None = None) -> CleanResult:
     extra, margins, source = register_steps(register_path)
     for step in [*STEPS, *extra]:
         df = step(df, audit)
+        if df.empty:
+            dropped = audit.frame().query("column == @WHOLE_RECORD")["rule"].value_counts()
+            raise InputError(raw_path, f"keine Antwort übrig: alle {n_raw} Antworten bei der Bereinigung entfernt ("
+                             + ", ".join(f"{rule}: {k}" for rule, k in dropped.items()) + ")")  # fmt: skip
     cb = codebook.load()
     contacts = _contacts(df, cb)
     responses = (
@@ -316,10 +326,15 @@ def clean(raw_path: Path, register_path: Path | None = None) -> CleanResult:
         responses = cb.schema().validate(responses, lazy=True)
     except pandera.errors.SchemaErrors as exc:
         first = exc.failure_cases.iloc[0]
-        raise InputError(
-            raw_path,
-            f"Prüfung fehlgeschlagen: Spalte {first['column']}, Wert {first['failure_case']!r} ({first['check']})",
-        ) from None
+        row = None
+        if pd.notna(first["index"]):
+            rid = responses.at[first["index"], "response_id"]
+            row = int(df.loc[df["response_id"] == rid, "source_row"].iloc[0])
+        column = first["column"]
+        source = next((v.limesurvey_column for v in cb.variables if v.name == column), None)
+        problem = ("Pflichtangabe fehlt oder ist ungültig" if first["check"] == "not_nullable"
+                   else f"Prüfung fehlgeschlagen: Wert {first['failure_case']!r} ({first['check']})")  # fmt: skip
+        raise InputError(raw_path, problem, row=row, column=f"{source} ({column})" if source else column) from None
     provenance = _provenance(raw_path, df.attrs.get("format", ""), n_raw, len(responses))
     provenance["register"] = source
     responses.attrs = {

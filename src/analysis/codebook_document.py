@@ -7,7 +7,7 @@ beside the exports. Regenerate with `python -m analysis codebook`.
 
 from __future__ import annotations
 
-from . import codebook, fmt, typology
+from . import codebook, config, fmt, typology
 
 TYPE_NAMES = {
     "single": "Einfachauswahl",
@@ -81,7 +81,7 @@ def _question(cb: codebook.Codebook, question_id: str) -> list[str]:
         f"- **Frage:** {q['forms']}",
         f"- **Typ:** {TYPE_NAMES[first.type]}, gespeichert als `{cb.dtype(first.name)}`",
         f"- **Werte:** {_values(cb, first)}",
-        f"- **Bereinigung:** {cb.cleaning['types'][first.type].strip()}",
+        f"- **Bereinigung:** {_cleaning(cb.cleaning['types'][first.type])}",
     ]
     if first.is_personal:
         lines.append("- **Spalten:** nicht in den Analysedaten, nicht in den Exporten")
@@ -133,6 +133,14 @@ def _derived(cb: codebook.Codebook) -> list[str]:
     return lines
 
 
+def _cleaning(text: str) -> str:
+    """A cleaning description with the limits of `config` filled in."""
+    return text.strip().format(
+        max_export_mb=fmt.number(config.MAX_EXPORT_BYTES // 2**20),
+        max_text_chars=fmt.number(config.MAX_FREE_TEXT_CHARS),
+    )
+
+
 def markdown(cb: codebook.Codebook | None = None) -> str:
     """The codebook document."""
     cb = cb or codebook.load()
@@ -149,7 +157,8 @@ def markdown(cb: codebook.Codebook | None = None) -> str:
         "",
         "## Bereinigung",
         "",
-        f"- **Datensätze:** {cb.cleaning['records'].strip()}",
+        f"- **Datensätze:** {_cleaning(cb.cleaning['records'])}",
+        f"- **Exportdatei:** {_cleaning(cb.cleaning['file'])}",
         f"- **Fehlcodes:** {missing}. Der ursprüngliche Wert steht in der Prüftabelle (`audit.csv`).",
         f"- **Metadaten:** {cb.cleaning['meta'].strip()}",
         "- **Prüftabelle:** Jede entfernte Antwort und jeder geänderte Wert steht mit Regel und Grund in `audit.csv`.",

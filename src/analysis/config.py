@@ -57,6 +57,11 @@ NOT_READ_BY_DECKS = frozenset({"07_export.ipynb"})
 BRIEFING_NOTEBOOK = "90_briefing.ipynb"
 BRIEFING_HTML = "briefing.html"
 
+#: An export larger than this is refused before reading (the survey's real export is a few MB).
+MAX_EXPORT_BYTES = 500 * 2**20
+#: Free-text answers longer than this are cut (logged): a pasted document is not an example.
+MAX_FREE_TEXT_CHARS = 5000
+
 #: Subgroup results with fewer responding municipalities than this are suppressed.
 MIN_CELL_N = 3
 #: Raking categories with fewer respondents than this are pooled with others before weighting.

@@ -10,6 +10,9 @@ one row per responding municipality, labelled from the codebook:
 - `tabellen.xlsx`: the key tables, one sheet each, German headers, small groups suppressed
 - `codebuch.md`: the codebook document
 
+Two runs on the same input write byte-identical files: the time stamps SPSS, Stata and Excel
+files carry are set to the data's last submission, not to the time of writing.
+
 Example texts (G02) are exported only where the respondent agreed to be named: the data set
 names every municipality. Text cells a spreadsheet would run as a formula are neutralised in the
 CSV and Excel files by a leading apostrophe (OWASP's advice for CSV injection).
@@ -17,6 +20,9 @@ CSV and Excel files by a leading apostrophe (OWASP's advice for CSV injection).
 
 from __future__ import annotations
 
+import re
+import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
@@ -143,6 +149,39 @@ def measure_levels(df: pd.DataFrame) -> dict[str, str]:
     return levels
 
 
+def data_time(df: pd.DataFrame) -> datetime:
+    """The time stamp written into the files: the last submission (or start) in the data."""
+    last = pd.concat([df["submitted_at"], df["started_at"]]).max()
+    return datetime(1980, 1, 1) if pd.isna(last) else last.to_pydatetime().replace(microsecond=0)
+
+
+_MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
+
+
+def _stamp_labelled(path: Path, when: datetime, spss: bool) -> None:
+    """Replace the writing time ReadStat puts into a `.sav` or `.dta` file by `when`."""
+    data = bytearray(path.read_bytes())
+    month = _MONTHS[when.month - 1]
+    if spss:  # header: creation date "dd Mon yy" at byte 92, time "hh:mm:ss" at 101
+        data[92:109] = f"{when:%d} {month} {when:%y}{when:%H:%M:%S}".encode("ascii")
+    else:  # <timestamp>, length byte 17, "dd Mon yyyy hh:mm"
+        at = data.index(b"<timestamp>\x11") + 12
+        data[at : at + 17] = f"{when:%d} {month} {when:%Y %H:%M}".encode("ascii")
+    path.write_bytes(bytes(data))
+
+
+def _stamp_workbook(path: Path, when: datetime) -> None:
+    """Rewrite an xlsx with every zip entry and the document properties dated `when`."""
+    with zipfile.ZipFile(path) as z:
+        entries = [(info.filename, z.read(info)) for info in z.infolist()]
+    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + iso, data)
+            z.writestr(zipfile.ZipInfo(name, date_time=when.timetuple()[:6]), data, zipfile.ZIP_DEFLATED)
+
+
 def write_labelled(df: pd.DataFrame, path: Path) -> Path:
     """An SPSS (`.sav`) or Stata (`.dta`) file with variable and value labels (pyreadstat)."""
     import pyreadstat
@@ -159,8 +198,13 @@ def write_labelled(df: pd.DataFrame, path: Path) -> Path:
         writer, kwargs["variable_measure"] = pyreadstat.write_sav, measure_levels(df)
     else:
         writer, kwargs["version"] = pyreadstat.write_dta, 15
-    data = for_stats_packages(df)
-    return files.write_with(path, lambda tmp: writer(data, str(tmp), **kwargs))
+    data, when = for_stats_packages(df), data_time(df)
+
+    def write(tmp: Path) -> None:
+        writer(data, str(tmp), **kwargs)
+        _stamp_labelled(tmp, when, spss)
+
+    return files.write_with(path, write)
 
 
 # --- the key tables ----------------------------------------------------------------------------------
@@ -257,8 +301,8 @@ def tables(processed: Path = config.PROCESSED, n_withheld: int = 0) -> dict[str,
     }
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
-    """One sheet per table, header row frozen, columns sized to their content."""
+def write_workbook(sheets: dict[str, pd.DataFrame], path: Path, when: datetime) -> Path:
+    """One sheet per table, header row frozen, columns sized to their content; dated `when`."""
 
     def write(tmp: Path) -> None:
         with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
@@ -269,6 +313,7 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
                 for i, col in enumerate(table.columns):
                     width = max([len(str(col)), *table[col].astype(str).str.len().head(200)])
                     sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(60, width + 2)
+        _stamp_workbook(tmp, when)
 
     return files.write_with(path, write)
 
@@ -285,7 +330,7 @@ def write_all(processed: Path = config.PROCESSED) -> list[Path]:
         files.write_csv(for_excel(safe), out / f"{BASENAME}_excel.csv", sep=";", decimal=",", encoding="utf-8-sig"),
         write_labelled(df, out / f"{BASENAME}.sav"),
         write_labelled(df, out / f"{BASENAME}.dta"),
-        write_workbook(tables(processed, df.attrs["examples_withheld"]), out / WORKBOOK),
+        write_workbook(tables(processed, df.attrs["examples_withheld"]), out / WORKBOOK, data_time(df)),
         files.write_text(out / CODEBOOK, codebook_document.markdown()),
     ]
 

@@ -81,6 +81,23 @@ def run(
     unknown = [b for b in by if b not in SUBGROUP_KINDS]
     if unknown:
         raise ValueError(f"unbekannte Gruppierung {unknown[0]!r}: möglich sind {', '.join(SUBGROUP_KINDS)}")
+    checksum = files.sha256(raw)
+    with staged(processed, reports) as (stage_processed, stage_reports):
+        decks = _run_into(raw, stage_processed, stage_reports, register, by, jobs)
+        if files.sha256(raw) != checksum:
+            raise InputError(
+                raw, "Rohdatei hat sich während des Laufs geändert: Ergebnisse verworfen, bitte erneut starten"
+            )
+        commit(stage_processed.parent, processed.parent, [processed.name, clean.personal_folder(processed).name])
+        commit(stage_reports, reports, ["."])
+    if by:
+        _remove_stale(decks, reports, by)
+    return reports / config.BRIEFING_HTML
+
+
+def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, by: tuple[str, ...],
+              jobs: int | None) -> list[DeckJob]:  # fmt: skip
+    """The run itself, writing to (staged) `processed` and `reports`; returns the decks."""
     params = {
         "raw_path": str(raw),
         "processed_dir": str(processed),
@@ -120,8 +137,57 @@ def run(
             files.write_with(target / nb.name, lambda t, nb=nb: shutil.copyfile(nb, t))
     if by:
         write_index(decks, processed, reports)
-        _remove_stale(decks, reports, by)
-    return reports / config.BRIEFING_HTML
+    return decks
+
+
+#: Staging folders of a run: `.analysis-run-<pid>-<random>` beside the processed and reports folders.
+STAGE_PREFIX = ".analysis-run-"
+
+
+@contextlib.contextmanager
+def staged(processed: Path, reports: Path) -> Iterator[tuple[Path, Path]]:
+    """Staging folders for a run's processed data (with its personal folder beside it) and
+    reports, on the same file systems as their targets; removed afterwards. A run writes only
+    there, so a failed or killed run leaves the previous outputs untouched. Stages of runs
+    that died (their process is gone) are removed first."""
+    roots = []
+    try:
+        for parent in dict.fromkeys([processed.parent, reports.parent]):
+            parent.mkdir(parents=True, exist_ok=True)
+            _remove_dead_stages(parent)
+        roots.append(Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=processed.parent)))
+        roots.append(Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=reports.parent)))
+        yield roots[0] / processed.name, roots[1] / reports.name
+    finally:
+        for root in roots:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+def _remove_dead_stages(parent: Path) -> None:
+    for stage in parent.glob(f"{STAGE_PREFIX}*"):
+        pid = stage.name.removeprefix(STAGE_PREFIX).split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def commit(stage: Path, target: Path, names: list[str]) -> None:
+    """Move every file under `stage/<name>` to the same place under `target`, each by an atomic
+    rename; the briefing decks last, so a reader never finds a deck whose data are missing."""
+    moved = [p for name in names if (stage / name).exists() for p in sorted((stage / name).rglob("*")) if p.is_file()]
+    for path in sorted(moved, key=lambda p: p.suffix == ".html"):
+        dest = target / path.relative_to(stage)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, dest)
 
 
 # --- decks ---------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
 PHONE = re.compile(r"(?:(?:Tel|Telefon|Fon|Mobil)\.?:?\s*)?(?:\+49|0)[\d /()-]{5,}\d")
@@ -37,3 +38,9 @@ def scrub(text: str) -> tuple[str, list[str]]:
         if n:
             found.append(kind)
     return text, found
+
+
+@lru_cache(maxsize=65536)
+def scrubbed(text: str) -> str:
+    """`text` with personal data replaced (cached: logged values repeat)."""
+    return scrub(text)[0]
