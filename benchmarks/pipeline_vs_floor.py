@@ -1,16 +1,20 @@
 """Benchmark 1: `python -m analysis run` on the example against the floor, the same analysis
 functions called once in one Python process without notebooks or kernels (every call the
 notebooks make, in their order, the deck drawn but not exported as HTML); three times
-alternating, medians compared. Goal: ratio <= 1.5."""
+alternating, medians compared. The floor runs single-threaded like the pipeline's kernels
+(`analysis.pipeline.SINGLE_THREADED`). Goal: ratio <= 1.5."""
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
 from statistics import median
 
 from machine import runs_text, timed, write
+
+from analysis.pipeline import SINGLE_THREADED
 
 FLOOR = """
 import sys
@@ -87,7 +91,8 @@ def main() -> None:
             pipelines.append(timed([sys.executable, "-m", "analysis", "run", "--out", str(out / "p" / "processed"),
                                     "--reports", str(out / "p" / "reports")]))  # fmt: skip
             (out / "f" / "processed").mkdir(parents=True)
-            floors.append(timed([sys.executable, "-c", FLOOR, str(out / "f" / "processed")]))
+            floors.append(timed([sys.executable, "-c", FLOOR, str(out / "f" / "processed")],
+                                env={**SINGLE_THREADED, **os.environ}))  # fmt: skip
     pipeline, floor = median(pipelines), median(floors)
     ratio = pipeline / floor
     table = ("| what | median wall time | runs | goal |\n|---|---:|---|---|\n"

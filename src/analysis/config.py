@@ -52,6 +52,9 @@ ANALYSIS_NOTEBOOKS = [
     "04_typology.ipynb",
     "07_export.ipynb",
 ]
+#: Analysis notebooks that read only the cleaned data, not each other's outputs, and come after
+#: the others: with helper kernels (decks by subgroup) they run side by side.
+SIDE_BY_SIDE = frozenset({"03_hypotheses.ipynb", "04_typology.ipynb"})
 #: Analysis notebooks whose outputs no deck reads: with helper kernels they run while decks render.
 NOT_READ_BY_DECKS = frozenset({"07_export.ipynb"})
 BRIEFING_NOTEBOOK = "90_briefing.ipynb"
