@@ -174,8 +174,9 @@ def _decode(data: bytes, path: Path, audit: Audit) -> str:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = _decode_lines(data, path, audit)
-    controls = sum(text.count(chr(c)) for c in range(32) if chr(c) not in "\t\n\r")
-    if controls > len(text) / 100:
+    sample = text[: 1 << 20]
+    controls = sum(sample.count(chr(c)) for c in range(32) if chr(c) not in "\t\n\r")
+    if controls > len(sample) / 100:
         raise InputError(path, "keine Textdatei (Binärdaten)")
     return text
 
