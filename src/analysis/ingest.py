@@ -31,7 +31,8 @@ def read_export(path: Path, audit: Audit) -> pd.DataFrame:
     header = [_norm_header(h) for h in table.columns]
     dupes = sorted({h for h in header if header.count(h) > 1 and h})
     if dupes:
-        raise InputError(path, "Spalte mehrfach vorhanden", row=1, column=", ".join(dupes))
+        as_written = [str(next(c for c in table.columns if _norm_header(c) == h)) for h in dupes]
+        raise InputError(path, "Spalte mehrfach vorhanden", row=1, column=", ".join(as_written))
     table.columns = header
     cb = codebook.load()
     lookup = _lookup()

@@ -124,7 +124,7 @@ def corpus() -> list[dict]:
         "\r\n".join(line + ";" if line else line for line in lines), column="(ohne Namen)")  # fmt: skip
     # --- columns
     dup = df.rename(columns={"A04": "A05"})
-    add("duplicate_columns.csv", "Spalten", "error", "Zeile 1, Spalte a05: Spalte mehrfach", lime(dup))
+    add("duplicate_columns.csv", "Spalten", "error", "Zeile 1, Spalte A05: Spalte mehrfach", lime(dup))
     add("unknown_columns.csv", "Spalten", "repair", "unknown_column",
         lime(df.assign(Bemerkung="intern", Sachbearbeiter="Herr Müller")), column="bemerkung")  # fmt: skip
     add("missing_required_column.csv", "Spalten", "error", "Zeile 1, Spalte A03: Pflichtspalte fehlt",
