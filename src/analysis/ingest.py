@@ -17,7 +17,6 @@ from .errors import InputError
 
 LIMESURVEY_META = {"id", "submitdate", "lastpage", "startlanguage", "seed", "startdate", "datestamp", "interviewtime"}
 FORMS_META = {"id", "start time", "completion time", "email", "name", "last modified time"}
-ENCODINGS = ("utf-8-sig", "cp1252")
 
 
 def read_export(path: Path, audit: Audit) -> pd.DataFrame:
