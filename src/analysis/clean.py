@@ -331,7 +331,7 @@ def clean(raw_path: Path, register_path: Path | None = None) -> CleanResult:
             rid = responses.at[first["index"], "response_id"]
             row = int(df.loc[df["response_id"] == rid, "source_row"].iloc[0])
         column = first["column"]
-        source = next((v.limesurvey_column for v in cb.variables if v.name == column), None)
+        source = cb.by_name[column].limesurvey_column if column in cb.by_name else None
         problem = ("Pflichtangabe fehlt oder ist ungültig" if first["check"] == "not_nullable"
                    else f"Prüfung fehlgeschlagen: Wert {first['failure_case']!r} ({first['check']})")  # fmt: skip
         raise InputError(raw_path, problem, row=row, column=f"{source} ({column})" if source else column) from None

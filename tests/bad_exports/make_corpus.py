@@ -30,7 +30,7 @@ def base() -> tuple[pd.DataFrame, int]:
     """A small simulated LimeSurvey export and the row of a response the cleaning keeps."""
     export, _, _ = simulate.simulate(30, 5, "limesurvey", None)
     tmp = FILES / "_base.csv"
-    export.to_csv(tmp, sep=";", index=False, quoting=csv.QUOTE_ALL, lineterminator="\r\n", encoding="utf-8-sig")
+    tmp.write_text(lime(export), encoding="utf-8-sig", newline="")
     kept = set(clean.clean(tmp).responses.query("is_complete")["response_id"])
     tmp.unlink()
     row = next(i for i, rid in enumerate(export["id"]) if rid in kept)
