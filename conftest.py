@@ -1,5 +1,5 @@
 """Test session set-up shared by tests/ and the nbval run of notebooks/: processed outputs of
-notebooks executed with their default parameters go to a temporary folder, so that `make test`
+notebooks executed with their default parameters go to temporary folders, so that `make test`
 leaves the data of the last `make briefing` untouched."""
 
 import os
@@ -8,6 +8,7 @@ import tempfile
 
 _TMP = tempfile.mkdtemp(prefix="analysis-test-")
 os.environ.setdefault("ANALYSIS_PROCESSED", os.path.join(_TMP, "processed"))
+os.environ.setdefault("ANALYSIS_REPORTS", os.path.join(_TMP, "reports"))
 
 
 def pytest_unconfigure(config):

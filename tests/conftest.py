@@ -82,7 +82,9 @@ def injected_deck(pipeline_run, tmp_path_factory) -> Path:
     shutil.copytree(root / "processed", work / "processed")
     shutil.copytree(root / "personal", work / "personal")
     responses = pd.read_parquet(work / "processed" / config.RESPONSES_FILE)
-    first = briefing.example_quotes(responses, briefing.clean.load_consent(work / "processed")).iloc[0]
+    d = briefing.load(work / "processed")
+    quotes = briefing.example_quotes(responses, d.consented, d.coding, d.margins)
+    first = quotes[quotes["namentlich"]].iloc[0]  # named: its name and text reach deck and exports
     rows = responses["good_example_text"].astype("string").str.strip() == first["text"]
     responses.loc[rows, "good_example_text"] = INJECTION
     responses.loc[rows, "municipality_name"] = '<b onmouseover="x()">Musterstadt</b>'

@@ -17,7 +17,7 @@ CHROMIUM = shutil.which("chromium")
 playwright = pytest.importorskip("playwright.sync_api", reason="playwright not installed (pip install -e '.[test]')")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="Debian chromium not installed (apt-get install chromium)")
 
-SCREENSHOTS = config.REPORTS / "browser-test"
+SCREENSHOTS = config.ROOT / "reports" / "browser-test"  # kept in the working tree for review
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]  # fmt: skip
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import briefing, codebook, config, deck, pipeline, plots, weighting
+from analysis import briefing, codebook, config, deck, examples, pipeline, plots, weighting
 from tests.deck_helpers import LAENDER, expected_slides, land_decks, slides_html
+from tests.test_examples import MARGINS
 
 
 # --- on the pipeline's output --------------------------------------------------------------------
@@ -88,8 +89,9 @@ def test_quotes_name_only_consenting_municipalities(pipeline_run):
     root, html, _ = pipeline_run
     text = html.read_text(encoding="utf-8")
     responses = pd.read_parquet(root / "processed" / config.RESPONSES_FILE)
-    consent = briefing.clean.load_consent(root / "processed")
-    quotes = briefing.example_quotes(responses, consent)
+    d = briefing.load(root / "processed")
+    consent = d.consented
+    quotes = briefing.example_quotes(responses, consent, d.coding, d.margins)
     cites = re.findall(r"<cite>– (.*?)</cite>", text)
     assert 1 <= len(quotes) <= briefing.MAX_QUOTES and len(cites) == len(quotes)
     assert quotes["namentlich"].any() and not quotes["namentlich"].all()  # the example has both
@@ -128,7 +130,7 @@ def _quote_frame() -> pd.DataFrame:
     text = "Unser Serviceportal bietet über 80 Leistungen online an, rund um die Uhr."
     return pd.DataFrame({
         "response_id": ["1", "2", "3", "4"],
-        "good_example_text": [text, text + " Dazu eine App.", "zu kurz", None],
+        "good_example_text": [text, "Gebühren werden seit letztem Jahr per ePayment bezahlt, ganz ohne Bargeld.", "zu kurz", None],
         "register_name": ["Kiel, Landeshauptstadt", None, "Ulm", "Bonn"],
         "municipality_name": ["Kiel", "Geheimhausen", "Ulm", "Bonn"],
         "land_code": ["Schleswig-Holstein", "Bayern", "Baden-Württemberg", "Nordrhein-Westfalen"],
@@ -141,14 +143,15 @@ def _quote_frame() -> pd.DataFrame:
 @pytest.mark.parametrize(
     "consented, named, anonymous",
     [
-        (frozenset({"1"}), ["Kiel, Landeshauptstadt (Schleswig-Holstein)"], ["Geheimhausen"]),
+        (frozenset({"1"}), ["Kiel (Schleswig-Holstein)"], ["Geheimhausen"]),
         (frozenset({"2"}), ["Geheimhausen (Bayern)"], ["Kiel"]),
         (frozenset(), [], ["Kiel", "Geheimhausen"]),
-        (frozenset({"1", "2"}), ["Kiel, Landeshauptstadt (Schleswig-Holstein)", "Geheimhausen (Bayern)"], []),
+        (frozenset({"1", "2"}), ["Kiel (Schleswig-Holstein)", "Geheimhausen (Bayern)"], []),
     ],
 )
 def test_quotes_are_named_only_with_consent(consented, named, anonymous):
-    quotes = briefing.example_quotes(_quote_frame(), consented)
+    frame = _quote_frame()
+    quotes = briefing.example_quotes(frame, consented, examples.code(frame), MARGINS)
     assert len(quotes) == 2  # too short and empty answers are not quoted
     assert sorted(quotes.loc[quotes["namentlich"], "wer"]) == sorted(named)
     for name in anonymous:

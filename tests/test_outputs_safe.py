@@ -138,7 +138,10 @@ def small_counts_in_tables(tables: list[list[list[str]]]) -> list[str]:
 
 
 def decks(root: Path) -> list[Path]:
-    return [root / "reports" / config.BRIEFING_HTML, *sorted((root / "reports").glob("*/*.html"))]
+    from analysis.pipeline import SUBGROUP_KINDS
+
+    subgroups = [p for kind in SUBGROUP_KINDS for p in sorted((root / "reports" / kind).glob("*.html"))]
+    return [root / "reports" / config.BRIEFING_HTML, *subgroups]
 
 
 def test_every_deck_has_subgroup_decks_to_sweep(pipeline_run):

@@ -139,3 +139,13 @@ def test_simulating_from_the_official_register(tmp_path):
     result = clean.clean(export)
     got = truth["response_id"].map(outcomes(result)).fillna("kept")
     assert (got == truth["expected_outcome"]).all()
+
+
+@requires_register
+def test_make_example_reproduces_the_bundled_example(tmp_path):
+    """The committed example is what `make example` writes (it had drifted from the simulator)."""
+    prov = json.loads(simulate.provenance_path(config.EXAMPLE_RAW).read_text(encoding="utf-8"))
+    export, truth_rows, truth = simulate.simulate(prov["n"], prov["seed"], prov["format"], config.SHARED_REGISTER)
+    written = simulate.write_export(export, truth_rows, truth, tmp_path / config.EXAMPLE_RAW.name)
+    for path in written[:2]:  # the export and its per-row truth
+        assert path.read_bytes() == (config.EXAMPLE_RAW.parent / path.name).read_bytes(), path.name

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from IPython.display import HTML, display
 
-from . import audit, clean, codebook, config, fmt, maturity, plots, typology, weighting
+from . import audit, clean, codebook, config, examples, fmt, maturity, plots, typology, weighting
 
 RULE_LABELS = {
     "test_response": "Testeingaben",
@@ -75,6 +75,17 @@ class Deck:
     def consented(self) -> frozenset:
         """Response ids whose respondent agreed to be named."""
         return clean.load_consent(self.processed_dir)
+
+    @cached_property
+    def coding(self) -> pd.DataFrame:
+        """Categories of the deck's good examples (`analysis.examples.code`)."""
+        coding = examples.load(self.processed_dir)[0]
+        return coding[coding["response_id"].isin(self.responses["response_id"].astype(str))]
+
+    @cached_property
+    def pairs(self) -> pd.DataFrame:
+        """Planners and peers (`analysis.examples.exchange`): all of them, peers anywhere."""
+        return examples.load(self.processed_dir)[1]
 
     @cached_property
     def domain(self) -> pd.Series:
@@ -704,42 +715,69 @@ def slide_type(d: Deck, name: str) -> None:
 
 
 # --- good examples -------------------------------------------------------------------------------
-#: Quotes shown: at most this many, one per municipality, chosen by `example_quotes`.
+#: Quotes shown: at most this many, one per theme and municipality, chosen by `example_quotes`.
 MAX_QUOTES = 4
 MIN_QUOTE_CHARS = 40
+#: Offerings in the exchange table of a deck: those with the most planning municipalities.
+EXCHANGE_ROWS = 8
 
 
-def example_quotes(r: pd.DataFrame, consented: frozenset) -> pd.DataFrame:
-    """Good examples to quote, chosen by rule, never by hand: answers of at least
-    `MIN_QUOTE_CHARS` characters (personal data already scrubbed), one per distinct text,
-    from the municipalities with the highest maturity index (ties by response id), at most
+def example_quotes(r: pd.DataFrame, consented: frozenset, coding: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame:
+    """Good examples to quote, chosen by rule, never by hand: for the categories of `coding`
+    from the most frequent down ("other" never), the example of that category from the
+    municipality with the highest maturity index (ties by response id) that is at least
+    `MIN_QUOTE_CHARS` long (personal data already scrubbed) and not quoted yet; at most
     `MAX_QUOTES`. Named only with consent (`consented` response ids); otherwise described by
-    type and size class."""
+    kind, size class and Land as far as `examples.describe` allows."""
     text = r["good_example_text"].astype("string").str.strip()
     pool = r.assign(
-        _text=text, _maturity=maturity.index(r).fillna(-1), _id=pd.to_numeric(r["response_id"], errors="coerce")
+        _text=text,
+        _maturity=maturity.index(r).fillna(-1),
+        _id=pd.to_numeric(r["response_id"], errors="coerce"),
+        _rid=r["response_id"].astype(str),
     )
     pool = pool[pool["_text"].str.len().fillna(0) >= MIN_QUOTE_CHARS]
-    pool = pool.sort_values(["_maturity", "_id"], ascending=[False, True], kind="stable").drop_duplicates("_text")
-    pool = pool.head(MAX_QUOTES)
-    named = pool["response_id"].astype(str).isin(consented)
-    official = pool["register_name"].astype("string").fillna(pool["municipality_name"].astype("string"))
-    anonymous = (
-        pool["unit_type"].astype("string").fillna("Kommune")
-        + ", "
-        + pool["size_class"].astype("string").fillna("Größe unbekannt")
-        + " Einwohner"
+    pool = pool.sort_values(["_maturity", "_id"], ascending=[False, True], kind="stable")
+    chosen: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for row in examples.category_counts(coding).itertuples():
+        if row.category == examples.OTHER or len(chosen) == MAX_QUOTES:
+            continue
+        ids = set(coding.loc[coding["category"] == row.category, "response_id"])
+        fresh = pool[pool["_rid"].isin(ids) & ~pool["_rid"].isin([c[0] for c in chosen]) & ~pool["_text"].isin(seen)]
+        if not fresh.empty:
+            chosen.append((fresh["_rid"].iloc[0], row.label))
+            seen.add(fresh["_text"].iloc[0])
+    picked = pool.set_index("_rid").loc[[c[0] for c in chosen]]
+    w = examples.who(picked, consented, margins)
+    wer = [f"{k.kommune} ({k.land})" if k.named else "ohne Namen: " + examples.profile_text(k) for k in w.itertuples()]
+    return pd.DataFrame({"text": picked["_text"].to_numpy(), "wer": wer, "namentlich": w["named"].to_numpy(),
+                         "thema": [c[1] for c in chosen]})  # fmt: skip
+
+
+@figures
+def slide_example_topics(d: Deck) -> None:
+    n_examples = int(d.coding["response_id"].nunique())
+    if n_examples < config.MIN_CELL_N:
+        notice(f"Weniger als {config.MIN_CELL_N} Kommunen haben hier ein Beispiel genannt: nicht ausgewiesen.")
+        return
+    counts = examples.category_counts(d.coding)
+    table = counts.assign(suppressed=counts["n"] < config.MIN_CELL_N)
+    ax = plots.count_bars(table, title="Gute Beispiele nach Thema")
+    ax.set_xlabel("Anzahl Kommunen mit Beispiel")
+    top = ", ".join(f"{r.label} ({r.n})" for r in table[~table["suppressed"]].head(3).itertuples())
+    hidden = int(table["suppressed"].sum())
+    extra = "ein Beispiel kann mehrere Themen haben; Zuordnung per Wörterbuch" + (
+        f"; {hidden} Thema/Themen mit weniger als {config.MIN_CELL_N} Beispielen ohne Zahl" if hidden else ""
     )
-    who = np.where(
-        named, official + " (" + pool["land_code"].astype("string").fillna("") + ")", "ohne Namen: " + anonymous
-    )
-    return pd.DataFrame({"text": pool["_text"].to_numpy(), "wer": who, "namentlich": named.to_numpy()})
+    show(ax, alt=f"Balkendiagramm der Themen guter Beispiele. Am häufigsten: {top or 'keines ausgewiesen'}.",
+         note=caption(d, n_examples, extra))  # fmt: skip
 
 
 @figures
 def slide_examples(d: Deck) -> None:
-    quotes = example_quotes(d.responses, d.consented)
-    n_examples = int((d.responses["good_example_text"].astype("string").str.strip().str.len().fillna(0) > 0).sum())
+    quotes = example_quotes(d.responses, d.consented, d.coding, d.margins)
+    n_examples = int(d.coding["response_id"].nunique())
     if quotes.empty:
         notice("Keine Beispiele in diesem Foliensatz.")
         return
@@ -750,6 +788,28 @@ def slide_examples(d: Deck) -> None:
         f'<blockquote class="example"><p>{html.escape(q.text)}</p><cite>– {html.escape(q.wer)}</cite></blockquote>'
         for q in quotes.itertuples()
     )))  # fmt: skip
-    rule = (f"{fmt.number(n_examples)} Kommunen haben ein Beispiel genannt; gezeigt: bis zu {MAX_QUOTES} aus den Kommunen "
-            "mit dem höchsten Reifegrad. Namentlich nur mit Einverständnis, sonst nach Art und Größe.")  # fmt: skip
+    rule = (f"{fmt.number(n_examples)} Kommunen haben ein Beispiel genannt; gezeigt: je eines aus den {MAX_QUOTES} "
+            "häufigsten Themen, von der Kommune mit dem höchsten Reifegrad. Namentlich nur mit Einverständnis, sonst "
+            f"nach Art, Größe und Land, nur so genau, dass mindestens {config.MIN_CELL_N} Kommunen darauf passen. "
+            f"Alle Beispiele: {examples.OUTPUT_DIR}/{examples.CATALOGUE_HTML}")  # fmt: skip
     display(HTML(f'<p class="small">{html.escape(caption(d, n_examples, rule))}</p>'))
+
+
+@figures
+def slide_exchange(d: Deck) -> None:
+    summary = examples.exchange_summary(d.pairs, d.responses, d.consented)
+    summary = summary[summary["planners"] >= config.MIN_CELL_N].head(EXCHANGE_ROWS)
+    if summary.empty:
+        notice(f"Kein Angebot wird hier von mindestens {config.MIN_CELL_N} Kommunen geplant: nicht ausgewiesen.")
+        return
+    lead = summary[summary["peers"] >= config.MIN_CELL_N].head(1)
+    for r in lead.itertuples():
+        display(HTML(
+            f"<p>Für {fmt.number(r.planners)} Kommunen, die „{html.escape(r.label)}“ planen oder umsetzen, gibt es "
+            f"{fmt.number(r.peers)} Vorreiter ähnlicher Größe, die es schon betreiben und genannt werden dürfen.</p>"
+        ))  # fmt: skip
+    display(html_table(examples.shown_counts(summary), numeric=tuple(examples.EXCHANGE_SUMMARY_COLUMNS.values())[1:]))
+    note = (f"die {len(summary)} Angebote mit den meisten planenden Kommunen; Vorreiter: dieselbe Art von Kommune, "
+            "betreibt das Angebot, hat der Nennung zugestimmt; ähnliche Größe: höchstens doppelt oder halb so viele "
+            f"Einwohner; „–“: weniger als {config.MIN_CELL_N}; Namen: {examples.OUTPUT_DIR}/{examples.EXCHANGE_XLSX}")  # fmt: skip
+    display(HTML(f'<p class="small">{html.escape(caption(d, d.n, note))}</p>'))

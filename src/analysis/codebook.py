@@ -74,6 +74,8 @@ class Codebook:
         self.register_columns: dict[str, dict] = raw["derived"]["register"]
         self.maturity: dict = raw["derived"]["maturity"]
         self.kommunentyp: dict = raw["derived"]["kommunentyp"]
+        #: The dictionary for coding the good examples (see `analysis.examples`).
+        self.example_categories: dict = raw["example_categories"]
         #: How cleaning derives each kind of variable (German prose, for the codebook document).
         self.cleaning: dict = raw["cleaning"]
         self.variables: list[Variable] = [v for q in raw["questions"] for v in _expand(q)]

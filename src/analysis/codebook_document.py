@@ -133,6 +133,27 @@ def _derived(cb: codebook.Codebook) -> list[str]:
     return lines
 
 
+def _example_categories() -> list[str]:
+    """The dictionary that codes the good examples (G02), one row per category."""
+    from . import examples
+
+    lines = [
+        "## Gute Beispiele: Wörterbuch",
+        "",
+        "Jedes gute Beispiel (G02) gehört zu jeder Kategorie, deren Begriffe es enthält, sonst zu „Sonstiges“ "
+        "(`analysis.examples`, Kodierung in `beispiele_kodiert.parquet` mit den gefundenen Wörtern). Groß- und "
+        "Kleinschreibung, Umlaute (ä = ae) und Bindestriche zählen nicht; Begriffe gelten vom Wortanfang bis "
+        "zum Wortende, `*` erlaubt beliebige Buchstaben davor oder danach, ein Leerzeichen darf fehlen.",
+        "",
+        "| Kategorie | Bereich | Begriffe |",
+        "|---|---|---|",
+    ]
+    for c in examples.categories().values():
+        terms = ", ".join(f"`{t}`" for t in c.terms) or "keiner der Begriffe oben"
+        lines.append(f"| {_cell(c.label)} | {c.group or '–'} | {_cell(terms)} |")
+    return [*lines, ""]
+
+
 def _cleaning(text: str) -> str:
     """A cleaning description with the limits of `config` filled in."""
     return text.strip().format(
@@ -172,4 +193,5 @@ def markdown(cb: codebook.Codebook | None = None) -> str:
             lines += [f"## {PAGE_TITLES.get(page, f'Seite {page}')}", ""]
         lines += _question(cb, question_id)
     lines += _derived(cb)
+    lines += _example_categories()
     return "\n".join(lines).rstrip() + "\n"

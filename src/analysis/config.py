@@ -15,7 +15,8 @@ PROCESSED = Path(os.environ.get("ANALYSIS_PROCESSED", DATA / "processed"))
 PERSONAL = DATA / "personal"  # contact e-mails and consent: never analysis data, never committed
 REFERENCE = DATA / "reference"
 NOTEBOOKS = ROOT / "notebooks"
-REPORTS = ROOT / "reports"
+#: Reports for organisers; ANALYSIS_REPORTS redirects them (the test suite uses a temporary folder).
+REPORTS = Path(os.environ.get("ANALYSIS_REPORTS", ROOT / "reports"))
 
 #: The bundled simulated example export.
 EXAMPLE_RAW = RAW / "example_limesurvey.csv"
@@ -23,6 +24,9 @@ EXAMPLE_RAW = RAW / "example_limesurvey.csv"
 REGISTER_MARGINS = REFERENCE / "register_margins_2024.csv"
 #: Where the official register lies beside the project when the shared folder is present.
 SHARED_REGISTER = ROOT.parent / "shared" / "reference" / "destatis" / "AuszugGV4QAktuell_2024.xlsx"
+
+#: Good-example texts coded by hand, to measure the dictionary coding against (`analysis.examples`).
+HAND_CODED_EXAMPLES = REFERENCE / "gute_beispiele_handkodiert.csv"
 
 #: Processed outputs of the cleaning step.
 RESPONSES_FILE = "responses.parquet"
@@ -50,10 +54,11 @@ ANALYSIS_NOTEBOOKS = [
     "02_weights.ipynb",
     "03_hypotheses.ipynb",
     "04_typology.ipynb",
+    "06_examples.ipynb",
     "07_export.ipynb",
 ]
-#: Analysis notebooks that read only the cleaned data, not each other's outputs, and come after
-#: the others: with helper kernels (decks by subgroup) they run side by side.
+#: Analysis notebooks that follow each other and read only the cleaned data, not each other's
+#: outputs: with helper kernels (decks by subgroup) they run side by side.
 SIDE_BY_SIDE = frozenset({"03_hypotheses.ipynb", "04_typology.ipynb"})
 #: Analysis notebooks whose outputs no deck reads: with helper kernels they run while decks render.
 NOT_READ_BY_DECKS = frozenset({"07_export.ipynb"})

@@ -127,6 +127,7 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
     params = {
         "raw_path": str(raw),
         "processed_dir": str(processed),
+        "reports_dir": str(reports),
         "register_path": str(Path(register).resolve()) if register else None,
     }
     steps = len(config.ANALYSIS_NOTEBOOKS) + 1
@@ -148,7 +149,8 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
 
         first = [n for n in config.ANALYSIS_NOTEBOOKS if n not in config.NOT_READ_BY_DECKS]
         beside = [n for n in first if n in config.SIDE_BY_SIDE] if pool else []
-        for name in [n for n in first if n not in beside]:
+        before = first[: first.index(beside[0])] if beside else first
+        for name in before:
             analyse(first.index(name) + 1, name)
         if beside:  # the first in a helper kernel, the others here, at the same time
             with ThreadPoolExecutor(max_workers=1) as side:
@@ -157,6 +159,8 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
                     analyse(first.index(name) + 1, name)
                 elsewhere.result()
             executed.sort(key=lambda p: first.index(p.name))
+            for name in first[len(before) + len(beside) :]:
+                analyse(first.index(name) + 1, name)
         decks = plan(processed, by)
         started = time.perf_counter()
         print(
@@ -435,7 +439,8 @@ def refresh_kept_outputs() -> list[Path]:
         for name in names:
             print(f"{name} ...", flush=True)
             out = Path(tmp) / name
-            params = {"processed_dir": str(Path(tmp) / "processed")} if "processed_dir" in _parameters(name) else {}
+            folders = {"processed_dir": str(Path(tmp) / "processed"), "reports_dir": str(Path(tmp) / "reports")}
+            params = {k: v for k, v in folders.items() if k in _parameters(name)}
             execute_in(km, config.NOTEBOOKS / name, out, params, config.EXAMPLE_RAW)
             if name not in kept:
                 continue

@@ -21,8 +21,12 @@ Data-generating process (all parameters in `Truth`, written beside every export)
 5. Mess as in real exports: numbers typed as text, aborted responses, duplicate submissions,
    test responses, speeders, straight-liners, names as people write them, e-mail addresses and
    phone numbers in the contact field and in free text.
+6. Good examples (G02) about one of the municipality's live offerings, in varied wording, some
+   with a sentence on an organisational topic (strategy, CDO, cooperation...), a second offering
+   or an offering not there yet; some about nothing in the dictionary.
 
-Every row's planted role and expected cleaning outcome is written to `<stem>.truth.csv`.
+Every row's planted role, expected cleaning outcome and example topics are written to
+`<stem>.truth.csv`.
 """
 
 from __future__ import annotations
@@ -61,21 +65,152 @@ OBSTACLE_BASE = {
     "culture": 2.8, "provider_dependence": 3.2, "missing_standards": 3.4,
 }  # fmt: skip
 
-GOOD_EXAMPLES = {
-    "ozg_services": "Über 80 Leistungen können inzwischen online beantragt werden, etwa Wohngeld und Anwohnerparkausweis.",
-    "epayment": "Gebühren werden seit letztem Jahr per ePayment bezahlt, die Kasse spart viel Handarbeit.",
-    "eid": "Mit eID und BundID können sich Bürgerinnen und Bürger sicher online ausweisen.",
-    "service_portal": "Unser Serviceportal bündelt alle Leistungen an einer Stelle.",
-    "appointments": "Die Online-Terminvergabe im Bürgerbüro hat die Wartezeiten halbiert.",
-    "issue_reporter": "Mit dem Anliegenmelder melden Bürger Schlaglöcher und defekte Laternen direkt per App.",
-    "chatbot": "Ein Chatbot beantwortet rund um die Uhr Fragen zu Abfall und Ummeldung.",
-    "open_data": "Das Open-Data-Portal stellt Haushalts- und Verkehrsdaten frei zur Verfügung.",
-    "dashboard": "Ein Dashboard zeigt der Verwaltungsspitze Bearbeitungszeiten in Echtzeit.",
-    "e_file": "Die E-Akte ist in allen Ämtern eingeführt, Papierakten gibt es kaum noch.",
-    "participation": "Bei der Planung des Marktplatzes haben sich über 600 Menschen digital beteiligt.",
-    "council_info": "Ratsunterlagen sind im Ratsinformationssystem für alle öffentlich einsehbar.",
-    "smart_city_apps": "Die Stadt-App zeigt freie Parkplätze und Veranstaltungen.",
-    "accessible": "Unsere Formulare gibt es in leichter Sprache und in fünf Sprachen.",
+#: Good-example sentences (G02) about each offering, written as respondents write: full words,
+#: abbreviations, inflections, and some without any of the usual terms. A sentence's topic is
+#: its key; `_good_example` combines one about a live offering with optional further sentences.
+OFFER_EXAMPLES = {
+    "ozg_services": [
+        "Über {n} Leistungen können inzwischen online beantragt werden, etwa Wohngeld und Anwohnerparkausweis.",
+        "Wir haben {n} OZG-Leistungen umgesetzt, die meisten über EfA-Dienste des Landes.",
+        "Bauanträge werden vollständig digital gestellt und bearbeitet.",
+        "Die Hundesteuer kann man jetzt bequem vom Sofa aus anmelden.",
+        "Unsere Onlinedienste für Meldebescheinigung und Führungszeugnis werden stark genutzt.",
+        "Seit dem Start der Online-Anträge kommen deutlich weniger Menschen ins Rathaus.",
+    ],
+    "epayment": [
+        "Gebühren werden seit letztem Jahr per ePayment bezahlt, die Kasse spart viel Handarbeit.",
+        "Bürgerinnen und Bürger können Gebühren direkt online bezahlen, per Kreditkarte oder PayPal.",
+        "Die Bezahlfunktion ist an alle Formulare angebunden, Rechnungen per Post entfallen.",
+        "E-Payment über pmPayment: Parkgebühren und Verwarngelder laufen ohne Barzahlung.",
+        "Seit Kartenzahlung und Zahlung per Handy möglich sind, ist das Bürgerbüro bargeldlos.",
+    ],
+    "eid": [
+        "Mit eID und BundID können sich Bürgerinnen und Bürger sicher online ausweisen.",
+        "Die Anmeldung über die BundID ist in alle Dienste eingebunden.",
+        "Anträge lassen sich mit der Online-Ausweisfunktion des Personalausweises unterschreiben.",
+        "Das Servicekonto mit Nutzerkonto Bund erspart doppelte Registrierungen.",
+        "Der neue Personalausweis wird zur Identifizierung genutzt, so entfällt der Weg ins Amt.",
+    ],
+    "service_portal": [
+        "Unser Serviceportal bündelt alle Leistungen an einer Stelle.",
+        "Das neue Bürgerportal ist rund um die Uhr erreichbar.",
+        "Im Bürgerserviceportal finden die Menschen alle Formulare und Zuständigkeiten.",
+        "Wir haben ein digitales Rathaus eingerichtet, in dem alle Dienste gebündelt sind.",
+        "Über das Portal des Landes bieten wir inzwischen fast alles an.",
+    ],
+    "appointments": [
+        "Die Online-Terminvergabe im Bürgerbüro hat die Wartezeiten halbiert.",
+        "Termine für Pass und Ausweis lassen sich online buchen.",
+        "Mit der Terminbuchung per App gibt es kaum noch Schlangen im Einwohnermeldeamt.",
+        "Seit es Onlinetermine gibt, sind die Warteschlangen verschwunden.",
+    ],
+    "issue_reporter": [
+        "Mit dem Anliegenmelder melden Bürger Schlaglöcher und defekte Laternen direkt per App.",
+        "Der Mängelmelder wird sehr gut angenommen, über {n} Meldungen im Jahr.",
+        "Bürgerinnen und Bürger können Schäden im Straßenraum mit Foto und Standort melden.",
+        "Über unsere Mängel-App erreichen uns viele Hinweise zu Müll und Straßenschäden.",
+    ],
+    "chatbot": [
+        "Ein Chatbot beantwortet rund um die Uhr Fragen zu Abfall und Ummeldung.",
+        "Unser KI-Assistent auf der Website beantwortet Fragen in mehreren Sprachen.",
+        "Im Live-Chat helfen Mitarbeitende beim Ausfüllen von Formularen.",
+        "Ein digitaler Assistent auf der Homepage entlastet die Telefonzentrale.",
+    ],
+    "open_data": [
+        "Das Open-Data-Portal stellt Haushalts- und Verkehrsdaten frei zur Verfügung.",
+        "Wir veröffentlichen offene Daten zu Kitas, Baustellen und Haushalt.",
+        "Unsere Geodaten sind als Open Data frei nutzbar, Start-ups bauen darauf Apps.",
+        "Über das Datenportal der Region teilen wir Umweltdaten mit der Öffentlichkeit.",
+    ],
+    "dashboard": [
+        "Ein Dashboard zeigt der Verwaltungsspitze Bearbeitungszeiten in Echtzeit.",
+        "Mit einem Kennzahlen-Cockpit steuern wir Personal und Finanzen.",
+        "Das Verwaltungsdashboard macht Rückstände in den Ämtern sichtbar.",
+        "Die Amtsleitung sieht auf einen Blick, wie viele Vorgänge offen sind.",
+    ],
+    "e_file": [
+        "Die E-Akte ist in allen Ämtern eingeführt, Papierakten gibt es kaum noch.",
+        "Mit der elektronischen Akte arbeiten alle Fachbereiche ortsunabhängig.",
+        "Der digitale Posteingang und das DMS sparen täglich Wege und Papier.",
+        "Wir arbeiten im Bauamt inzwischen papierlos.",
+        "Die eAkte hat das mobile Arbeiten erst möglich gemacht.",
+    ],
+    "participation": [
+        "Bei der Planung des Marktplatzes haben sich über {n} Menschen digital beteiligt.",
+        "Unsere Beteiligungsplattform wird für jedes größere Bauprojekt genutzt.",
+        "Der Bürgerhaushalt läuft online, mit über {n} Vorschlägen im letzten Jahr.",
+        "Jugendliche reden über eine Online-Umfrage beim Spielplatzkonzept mit.",
+    ],
+    "council_info": [
+        "Ratsunterlagen sind im Ratsinformationssystem für alle öffentlich einsehbar.",
+        "Die Gremienarbeit läuft papierlos über das Ratsinfo-System und Tablets.",
+        "Ratssitzungen werden live gestreamt und sind danach abrufbar.",
+        "Alle Sitzungsunterlagen stehen im Bürgerinfoportal.",
+    ],
+    "smart_city_apps": [
+        "Die Stadt-App zeigt freie Parkplätze und Veranstaltungen.",
+        "Sensoren melden, wann Mülleimer geleert werden müssen (Smart City).",
+        "Unsere Dorf-App verbindet Vereine, Nachbarschaftshilfe und Rathaus.",
+        "Mit LoRaWAN-Sensoren messen wir Bodenfeuchte und bewässern Bäume gezielt.",
+    ],
+    "accessible": [
+        "Unsere Formulare gibt es in leichter Sprache und in fünf Sprachen.",
+        "Die Website ist barrierefrei und hat eine Vorlesefunktion.",
+        "Unsere Website ist mehrsprachig, auch auf Ukrainisch und Arabisch.",
+        "Videos in Gebärdensprache erklären die wichtigsten Leistungen.",
+    ],
+}
+#: Sentences about what made an example work (organisational topics), added to some examples.
+TOPIC_EXAMPLES = {
+    "strategy": [
+        "Grundlage ist unsere Digitalisierungsstrategie, die der Rat {year} beschlossen hat.",
+        "Das Projekt ist Teil unserer Digitalstrategie.",
+        "Ein Leitbild zur digitalen Verwaltung gibt die Richtung vor.",
+    ],
+    "cdo": [
+        "Koordiniert wird alles von unserer CDO.",
+        "Die Stabsstelle Digitalisierung hat das Projekt gesteuert.",
+        "Entscheidend war die Digitalisierungsbeauftragte, die alle Ämter an einen Tisch geholt hat.",
+    ],
+    "cooperation": [
+        "Umgesetzt haben wir das gemeinsam mit drei Nachbarkommunen.",
+        "Wir nutzen die Lösung interkommunal über den Zweckverband.",
+        "Die Zusammenarbeit im Landkreis hat die Kosten geteilt.",
+        "Entstanden ist es in Kooperation mit dem kommunalen IT-Dienstleister.",
+    ],
+    "training": [
+        "Vorher wurden alle Beschäftigten geschult.",
+        "Digitallotsen in jedem Amt helfen den Kolleginnen und Kollegen.",
+        "Eine Fortbildungsreihe hat die Akzeptanz im Haus deutlich erhöht.",
+    ],
+    "process": [
+        "Dafür haben wir die Abläufe von Ende zu Ende neu gedacht.",
+        "Medienbrüche sind weg: die Daten laufen automatisch ins Fachverfahren.",
+        "Wiederkehrende Schritte erledigt jetzt eine automatisierte Schnittstelle.",
+    ],
+    "funding": [
+        "Finanziert wurde es über ein Förderprogramm des Landes.",
+        "Das Modellprojekt wurde vom Bund gefördert.",
+        "Ohne Fördermittel wäre das nicht gegangen.",
+    ],
+}
+#: Answers that name no offering or topic of the dictionary.
+OTHER_EXAMPLES = [
+    "Bei uns läuft vieles gut, ein einzelnes Beispiel ist schwer zu nennen.",
+    "Das WLAN in allen öffentlichen Gebäuden wird sehr geschätzt.",
+    "Der Glasfaserausbau ist fast abgeschlossen, davon profitieren alle.",
+    "Homeoffice hat die Verwaltung als Arbeitgeber attraktiver gemacht.",
+    "Siehe unsere Website.",
+    "Eine digitale Sprechstunde für Seniorinnen und Senioren in der Bibliothek.",
+]
+#: Sentences about offerings that are not there yet: they name an offering, but it is not the
+#: example's topic.
+NOT_YET = {
+    "e_file": "Die E-Akte kommt bei uns erst nächstes Jahr.",
+    "chatbot": "Einen Chatbot haben wir noch nicht.",
+    "open_data": "Open Data ist als Nächstes geplant.",
+    "epayment": "ePayment fehlt leider noch.",
+    "appointments": "Die Online-Terminvergabe ist in Planung.",
 }
 _FIRST = ["Anna", "Jan", "Petra", "Thomas", "Lena", "Mehmet", "Sabine", "Michael", "Julia", "Stefan"]
 _LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Becker", "Wagner", "Klein", "Wolf", "Yilmaz"]
@@ -165,6 +300,7 @@ def simulate(n: int, seed: int, export_format: str = "limesurvey", register_path
             "role",
             "duplicate_group",
             "expected_outcome",
+            "planted_example_topics",
         ]
     ].rename(columns={"id": "response_id"})
     if export_format == "forms":  # Forms records submitted responses only
@@ -307,7 +443,10 @@ def _answers(units: pd.DataFrame, t: Truth, cb: codebook.Codebook, rng: np.rando
     for v in cb.question("G03"):
         p = {"funding": 0.7, "staff": 0.65, "standards": 0.45}.get(v.item_key, 0.3)
         a[v.name] = rng.random(n) < p
-    a["good_example_text"] = [_good_example(row, rng) for _, row in a.iterrows()]
+    text_rng = np.random.default_rng([t.seed, 2])  # wording only: the other answers keep their draws
+    examples = [_good_example(row, rng, text_rng) for _, row in a.iterrows()]
+    a["good_example_text"] = [text for text, _ in examples]
+    a["planted_example_topics"] = [topics for _, topics in examples]
     has_contact = rng.random(n) < 0.6
     a["contact_email"] = [_email(name, rng) if c else "" for name, c in zip(a["official_name"], has_contact)]
     a["consent_named"] = np.where(a["good_example_text"] != "", np.where(rng.random(n) < 0.55, "1", "2"), "")
@@ -324,11 +463,40 @@ def _answers(units: pd.DataFrame, t: Truth, cb: codebook.Codebook, rng: np.rando
     return a
 
 
-def _good_example(row: pd.Series, rng: np.random.Generator) -> str:
+def _good_example(row: pd.Series, rng: np.random.Generator, text_rng: np.random.Generator) -> tuple[str, str]:
+    """An example answer about one of the municipality's live offerings, or none, and its
+    planted topics ("|"-separated; "other" for answers about none). Whether there is an
+    example and its offering come from `rng`; the wording from `text_rng`."""
     live = [k for k in OFFER_DIFFICULTY if row[f"offer_status_{k}"] == 4]
     if not live or rng.random() < 0.45:
-        return ""
-    return GOOD_EXAMPLES[rng.choice(live)]
+        return "", ""
+    focus = str(rng.choice(live))
+    r = text_rng.random(4)
+    if r[0] < 0.08:
+        return str(text_rng.choice(OTHER_EXAMPLES)), "other"
+
+    def say(options: list[str]) -> str:
+        return str(text_rng.choice(options)).format(
+            n=int(text_rng.integers(3, 40)) * 10, year=int(text_rng.integers(2019, 2026))
+        )
+
+    topics, sentences = [focus], [say(OFFER_EXAMPLES[focus])]
+    others = [k for k in live if k != focus]
+    if others and r[1] < 0.15:
+        second = str(text_rng.choice(others))
+        topics.append(second)
+        sentences.append(say(OFFER_EXAMPLES[second]))
+    if r[2] < 0.4:
+        topic = str(text_rng.choice(list(TOPIC_EXAMPLES)))
+        topics.append(topic)
+        sentences.append(say(TOPIC_EXAMPLES[topic]))
+    missing = [k for k in NOT_YET if row[f"offer_status_{k}"] != 4]
+    if missing and r[3] < 0.08:
+        sentences.append(NOT_YET[str(text_rng.choice(missing))])
+    text = " ".join(sentences)
+    if text_rng.random() < 0.05:  # typed without capitals
+        text = text.lower()
+    return text, "|".join(dict.fromkeys(topics))
 
 
 def _email(official_name: str, rng: np.random.Generator) -> str:
@@ -422,7 +590,9 @@ def _plant_value_mess(a: pd.DataFrame, t: Truth, rng: np.random.Generator) -> No
              f" Ansprechpartnerin ist Frau {last}, Tel. 0{rng.integers(200, 999)} {rng.integers(100000, 999999)}.",
              f" Fragen gerne an {first} {last} ({names.fold(last)}@kommune-mail.de)."]
         )  # fmt: skip
-        a.loc[i, "good_example_text"] = (a.loc[i, "good_example_text"] or "Wir sind gerne Ansprechpartner.") + pii
+        if not a.loc[i, "good_example_text"]:
+            a.loc[i, ["good_example_text", "planted_example_topics"]] = ["Wir sind gerne Ansprechpartner.", "other"]
+        a.loc[i, "good_example_text"] += pii
 
 
 def _plant_record_mess(
@@ -482,6 +652,7 @@ def _plant_record_mess(
     tests["municipality_name"] = rng.choice(TEST_NAMES, size=t.n_test, replace=False)
     tests["unit_key"], tests["official_name"], tests["planted_type"] = "", "", ""
     tests["contact_email"], tests["good_example_text"] = "", rng.choice(["test", "", "asdf asdf"], size=t.n_test)
+    tests["planted_example_topics"] = ""
     tests["role"], tests["expected_outcome"], tests["duplicate_group"] = "test", "test", ""
     return pd.concat([a, dups, tests], ignore_index=True)
 

@@ -1,0 +1,611 @@
+"""Good examples (G02): dictionary coding, the catalogue, and who can learn from whom.
+
+- `code`: every example is assigned to the use-case categories of the dictionary kept with the
+  codebook (`example_categories`: the D01 offerings and organisational topics), or to "other";
+  the words that matched are recorded for each assignment. `agreement` measures the coding
+  against a hand-coded sample (precision and recall per category).
+- `catalogue`: the examples grouped by category with type, size class and Land; the
+  municipality's name only with consent. Without consent the description is coarsened until at
+  least `config.MIN_CELL_N` municipalities of the register share it (`describe`): "kreisfreie
+  Stadt, 500.000 und mehr, Hamburg" would name Hamburg.
+- `exchange`: for every municipality planning or building an offering, the
+  `PEERS_PER_PLANNER` most similar municipalities of the same kind that run it and consented to
+  be named (`similarity`).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from . import codebook, config, exports, files, fmt, names
+
+OTHER = "other"
+OFFER, TOPIC = "Angebot", "Organisation"
+#: D01 answers of municipalities that could learn from others, and of those that run an offering.
+PLANNING = ("geplant", "in Umsetzung")
+RUNNING = "in Betrieb"
+PEERS_PER_PLANNER = 3
+#: Peers count as "of similar size" when their population is within this factor of the planner's.
+SIMILAR_SIZE_FACTOR = 2.0
+#: Similarity penalties besides the size difference (|log2 population ratio|): other Land,
+#: other Kommunentyp. Peers are always of the same kind (Gemeinde, Landkreis, Gemeindeverband).
+OTHER_LAND_PENALTY = 1.0
+OTHER_TYPE_PENALTY = 0.5
+#: Without consent the name is never shown; this stands in its place.
+UNNAMED = "ohne Namen"
+
+CODING_FILE = "beispiele_kodiert.parquet"
+EXCHANGE_FILE = "austausch.parquet"
+#: Outputs for organisers, in the reports folder.
+OUTPUT_DIR = "gute-beispiele"
+CATALOGUE_HTML = "katalog.html"
+CATALOGUE_XLSX = "katalog.xlsx"
+EXCHANGE_XLSX = "austausch.xlsx"
+
+
+# --- dictionary coding ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Category:
+    key: str
+    label: str
+    group: str
+    terms: tuple[str, ...]
+    patterns: tuple[re.Pattern, ...]
+
+
+def _fold(text: str) -> str:
+    return names.fold(text).replace("-", "")
+
+
+def _pattern(term: str) -> re.Pattern:
+    """A dictionary term as a regular expression on folded text (see codebook.yaml)."""
+    folded = " ".join(_fold(term).split())
+    body = r"\s?".join("[a-z0-9]*".join(re.escape(part) for part in word.split("*")) for word in folded.split(" "))
+    start = "" if folded.startswith("*") else r"(?<![a-z0-9])"
+    end = "" if folded.endswith("*") else r"(?![a-z0-9])"
+    return re.compile(start + body + end)
+
+
+@cache
+def categories() -> dict[str, Category]:
+    """The categories in order: offerings (as in D01), topics, then "other"."""
+    cb = codebook.load()
+    spec = cb.example_categories
+    offer_labels = {v.item_key: v.item_label_de for v in cb.question("D01")}
+    unknown = set(spec["offers"]) - set(offer_labels)
+    if unknown:
+        raise ValueError(f"codebook: example categories {sorted(unknown)} are not D01 offerings")
+    entries = [(k, offer_labels[k], OFFER, t) for k, t in spec["offers"].items()]
+    entries += [(k, v["label_de"], TOPIC, v["terms"]) for k, v in spec["topics"].items()]
+    out = {}
+    for key, label, group, text in entries:
+        terms = tuple(t.strip() for t in text.split(",") if t.strip())
+        out[key] = Category(key, label, group, terms, tuple(_pattern(t) for t in terms))
+    out[OTHER] = Category(OTHER, spec["other_label_de"], "", (), ())
+    return out
+
+
+def label(key: str) -> str:
+    return categories()[key].label
+
+
+def _folded_with_positions(text: str) -> tuple[str, list[int]]:
+    """Folded text and, for each of its characters, the position in `text`."""
+    chars, where = [], []
+    for i, ch in enumerate(text):
+        f = _fold(ch)
+        chars.append(f)
+        where.extend([i] * len(f))
+    return "".join(chars), where
+
+
+def _word_at(text: str, start: int, end: int) -> str:
+    """The whole word(s) of `text` around [start, end), as written."""
+    while start > 0 and (text[start - 1].isalnum() or text[start - 1] == "-"):
+        start -= 1
+    while end < len(text) and (text[end].isalnum() or text[end] == "-"):
+        end += 1
+    return text[start:end]
+
+
+def matches(text: str) -> dict[str, list[str]]:
+    """Category -> the words of `text` that matched its terms (as written, in order, once each);
+    {"other": []} when no term matches."""
+    folded, where = _folded_with_positions(str(text))
+    found: dict[str, list[str]] = {}
+    for key, cat in categories().items():
+        words = []
+        for pattern in cat.patterns:
+            for m in pattern.finditer(folded):
+                if m.end() > m.start():
+                    words.append((where[m.start()], _word_at(text, where[m.start()], where[m.end() - 1] + 1)))
+        if words:
+            found[key] = list(dict.fromkeys(w for _, w in sorted(words)))
+    return found or {OTHER: []}
+
+
+def code(responses: pd.DataFrame) -> pd.DataFrame:
+    """One row per example and category: response_id, category, matched (the words that
+    matched, "; "-separated). Responses without an example have no row."""
+    text = responses["good_example_text"].astype("string").str.strip()
+    rows = [
+        (rid, key, "; ".join(words))
+        for rid, t in zip(responses["response_id"], text)
+        if not pd.isna(t) and t
+        for key, words in matches(t).items()
+    ]
+    order = list(categories())
+    out = pd.DataFrame(rows, columns=["response_id", "category", "matched"]).astype({"response_id": "string"})
+    out["category"] = pd.Categorical(out["category"], categories=order)
+    return out.sort_values(["category", "response_id"], key=_natural, kind="stable").reset_index(drop=True)
+
+
+def _natural(s: pd.Series) -> pd.Series:
+    return pd.to_numeric(s, errors="coerce") if s.name == "response_id" else s
+
+
+def category_counts(coding: pd.DataFrame) -> pd.DataFrame:
+    """Examples per category, most frequent first ("other" last): category, label, group, n."""
+    n = coding.groupby("category", observed=False)["response_id"].nunique()
+    cats = categories()
+    table = pd.DataFrame(
+        {
+            "category": n.index.astype(str),
+            "label": [cats[k].label for k in n.index],
+            "group": [cats[k].group for k in n.index],
+            "n": n.to_numpy(),
+        }
+    )
+    table = table[table["n"] > 0]
+    return (
+        table.sort_values(["n"], ascending=False, kind="stable")
+        .sort_values("category", key=lambda s: s == OTHER, kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def category_table(coding: pd.DataFrame) -> pd.DataFrame:
+    """`category_counts` for reading: German headers, counts below `config.MIN_CELL_N` as "–"."""
+    counts = category_counts(coding)
+    return pd.DataFrame(
+        {
+            "Kategorie": counts["label"],
+            "Bereich": counts["group"].replace("", "–"),
+            "Beispiele (Kommunen)": [fmt.number(n) if n >= config.MIN_CELL_N else "–" for n in counts["n"]],
+        }  # fmt: skip
+    )
+
+
+# --- agreement with hand coding ------------------------------------------------------------------
+def read_hand_coded(path: Path = config.HAND_CODED_EXAMPLES) -> pd.DataFrame:
+    """The hand-coded sample: one row per text and category (text_id, text, category)."""
+    raw = pd.read_csv(path, sep=";", dtype=str, keep_default_na=False)
+    unknown = {c for cs in raw["categories"] for c in cs.split("|")} - set(categories())
+    if unknown:
+        raise ValueError(f"{Path(path).name}: unknown categories {sorted(unknown)}")
+    raw["category"] = raw["categories"].str.split("|")
+    return raw.explode("category")[["text_id", "text", "category"]].reset_index(drop=True)
+
+
+def agreement(hand: pd.DataFrame) -> pd.DataFrame:
+    """Precision and recall of the dictionary per category against the hand codes (`hand`:
+    text_id, text, category), plus the micro-average over all categories ("gesamt")."""
+    texts = hand.drop_duplicates("text_id")
+    coded = {(tid, key) for tid, t in zip(texts["text_id"], texts["text"]) for key in matches(t)}
+    truth = set(zip(hand["text_id"], hand["category"]))
+    rows = []
+    for key in [*categories(), None]:
+        t = {p for p in truth if key is None or p[1] == key}
+        c = {p for p in coded if key is None or p[1] == key}
+        tp = len(t & c)
+        rows.append(
+            {
+                "category": key or "gesamt",
+                "label": label(key) if key else "alle Kategorien (Mikro-Mittel)",
+                "hand": len(t),
+                "dictionary": len(c),
+                "both": tp,
+                "precision": tp / len(c) if c else np.nan,
+                "recall": tp / len(t) if t else np.nan,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+# --- who may be named, and how the others are described ------------------------------------------
+def official_name(responses: pd.DataFrame) -> pd.Series:
+    """The register's name where matched, else the name as written; without a suffix
+    ("Kiel, Landeshauptstadt" -> "Kiel")."""
+    written = responses["municipality_name"].astype("string").str.strip().astype(object)
+    official = [names.split_official(r if isinstance(r, str) else w)[0] if isinstance(r, str) or isinstance(w, str)
+                else None for r, w in zip(responses["register_name"].astype(object), written)]  # fmt: skip
+    return pd.Series(official, index=responses.index, dtype="string")
+
+
+def describe(responses: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame:
+    """Art, Größenklasse and Land per response, coarsened so that every description fits at
+    least `config.MIN_CELL_N` municipalities of the register (`margins`): all three when the
+    register cell is large enough, else without the size class, else without the Land, else
+    the kind alone. Columns: art, groesse, land (missing where left out)."""
+    land_label = codebook.load().scales["land"].codes
+    reg = margins.assign(land=margins["land_code"].map(land_label))
+    have = pd.DataFrame(
+        {
+            "unit_type": responses["unit_type"].astype("string"),
+            "size_class": responses["size_class"].astype("string"),
+            "land": responses["land_code"].astype("string"),
+        }  # fmt: skip
+    )
+    out = pd.DataFrame(pd.NA, index=responses.index, columns=["art", "groesse", "land"], dtype="string")
+    todo = pd.Series(True, index=responses.index)
+    for cols in (
+        ["unit_type", "size_class", "land"],
+        ["unit_type", "land"],
+        ["unit_type", "size_class"],
+        ["unit_type"],
+    ):
+        size = reg.groupby(cols)["n_units"].sum()
+        key = pd.MultiIndex.from_frame(have[cols]) if len(cols) > 1 else pd.Index(have[cols[0]])
+        fits = todo & pd.Series(size.reindex(key).fillna(0).to_numpy() >= config.MIN_CELL_N, index=have.index)
+        fits &= have[cols].notna().all(axis=1)
+        out.loc[fits, "art"] = have.loc[fits, "unit_type"]
+        for col, name in (("size_class", "groesse"), ("land", "land")):
+            if col in cols:
+                out.loc[fits, name] = have.loc[fits, col]
+        todo &= ~fits
+    return out
+
+
+def who(responses: pd.DataFrame, consented: frozenset, margins: pd.DataFrame) -> pd.DataFrame:
+    """Per response: named (consent), kommune (the name, or `UNNAMED`), art, groesse, land
+    (full with consent, else coarsened by `describe`)."""
+    named = responses["response_id"].astype(str).isin(consented)
+    full = pd.DataFrame(
+        {
+            "art": responses["unit_type"].astype("string"),
+            "groesse": responses["size_class"].astype("string"),
+            "land": responses["land_code"].astype("string"),
+        },
+        index=responses.index,
+    )
+    out = describe(responses, margins)
+    out[named] = full[named]
+    out.insert(0, "kommune", official_name(responses).where(named, UNNAMED))
+    out.insert(0, "named", named)
+    return out
+
+
+def profile_text(row) -> str:
+    """ "kreisangehörige Stadt oder Gemeinde, 10.000 bis unter 20.000 Einwohner, Bayern"."""
+    parts = [row.art, None if pd.isna(row.groesse) else f"{row.groesse} Einwohner", row.land]
+    return ", ".join(str(p) for p in parts if p is not None and not pd.isna(p)) or "Kommune"
+
+
+# --- catalogue -----------------------------------------------------------------------------------
+CATALOGUE_COLUMNS = {
+    "label": "Kategorie",
+    "group": "Bereich",
+    "kommune": "Kommune",
+    "art": "Art der Kommune",
+    "groesse": "Größenklasse (Einwohner)",
+    "land": "Bundesland",
+    "kommunentyp": "Kommunentyp",
+    "text": "Beispiel",
+    "matched": "Gefundene Begriffe",
+}
+
+
+def catalogue(responses: pd.DataFrame, coding: pd.DataFrame, members: pd.Series, consented: frozenset,
+              margins: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+    """One row per example and category, categories by frequency ("other" last), named
+    examples first; German column names (`CATALOGUE_COLUMNS`)."""
+    w = who(responses, consented, margins).assign(
+        response_id=responses["response_id"].astype("string"),
+        text=responses["good_example_text"].astype("string").str.strip(),
+        kommunentyp=members.reindex(responses.index).astype("string"),
+    )
+    table = coding.merge(w, on="response_id", how="left")
+    cats = categories()
+    table["label"] = table["category"].map(lambda k: cats[k].label).astype("string")
+    table["group"] = table["category"].map(lambda k: cats[k].group or "–").astype("string")
+    rank = {k: i for i, k in enumerate(category_counts(coding)["category"])}
+    table["_rank"] = table["category"].astype(str).map(rank)
+    table["_id"] = pd.to_numeric(table["response_id"], errors="coerce")
+    table = table.sort_values(["_rank", "named", "kommune", "_id"], ascending=[True, False, True, True], kind="stable")
+    return table[list(CATALOGUE_COLUMNS)].rename(columns=CATALOGUE_COLUMNS).reset_index(drop=True)
+
+
+def count_text(n: int, noun: str = "Beispiele") -> str:
+    """ "12 Beispiele", or "weniger als 3 Beispiele" (small counts are not shown)."""
+    return f"weniger als {config.MIN_CELL_N} {noun}" if n < config.MIN_CELL_N else f"{fmt.number(n)} {noun}"
+
+
+def catalogue_html(table: pd.DataFrame, *, title: str, status: str) -> str:
+    """The catalogue as a self-contained German HTML page, grouped by category."""
+    e = html.escape
+    sections, toc = [], []
+    for i, (cat, rows) in enumerate(table.groupby("Kategorie", sort=False), 1):
+        n = len(rows)
+        toc.append(f'<li><a href="#k{i}">{e(cat)}</a> ({e(count_text(n))})</li>')
+        items = []
+        for r in rows.itertuples(index=False):
+            meta = [r[3], None if pd.isna(r[4]) else f"{r[4]} Einwohner", r[5]]
+            meta = ", ".join(str(m) for m in meta if m is not None and not pd.isna(m)) or "Kommune"
+            kt = "" if pd.isna(r[6]) else f" · Kommunentyp {e(r[6])}"
+            found = f'<p class="terms">Gefunden: {e(r[8])}</p>' if r[8] else ""
+            items.append(
+                f'<li><blockquote><p>{e(r[7])}</p></blockquote><p class="who"><strong>{e(r[2])}</strong> · '
+                f"{e(meta)}{kt}</p>{found}</li>"
+            )
+        sections.append(f'<h2 id="k{i}">{e(cat)} <small>({e(count_text(n))})</small></h2>\n<ul class="examples">\n'
+                        + "\n".join(items) + "\n</ul>")  # fmt: skip
+    return f"""<!DOCTYPE html>
+<html lang="de">
+<head>
+<meta charset="utf-8" />
+<meta name="viewport" content="width=device-width, initial-scale=1" />
+<meta name="robots" content="noindex" />
+<title>{e(title)}</title>
+<style>
+body {{ font-family: "Source Sans Pro", Helvetica, Arial, sans-serif; color: #1a1a1a; background: #fff; max-width: 60em; margin: 2em auto; padding: 0 1em; line-height: 1.4; }}
+a {{ color: #0b4f9c; }}
+.notice {{ border-left: 0.4em solid #b3261e; background: #fde8e6; padding: 0.4em 0.8em; font-weight: 600; }}
+ul.examples {{ list-style: none; padding: 0; }}
+ul.examples li {{ border-bottom: 1px solid #8c8c8c; padding: 0.4em 0; }}
+blockquote {{ margin: 0 0 0.2em 0; font-style: italic; }}
+.who, .terms {{ margin: 0; font-size: 0.9em; }}
+.terms {{ color: #444; }}
+</style>
+</head>
+<body>
+<main>
+<h1>{e(title)}</h1>
+<p class="notice">{e(status)}</p>
+<p>{e(CATALOGUE_RULES)}</p>
+<h2>Kategorien</h2>
+<ul>
+{chr(10).join(toc)}
+</ul>
+{chr(10).join(sections)}
+</main>
+</body>
+</html>
+"""
+
+
+CATALOGUE_RULES = (
+    "Gute Beispiele aus der Umfrage, nach Kategorien eines Wörterbuchs geordnet (Angebote aus Abschnitt D "
+    "und organisatorische Themen; ein Beispiel kann in mehreren Kategorien stehen, „Gefunden“ nennt die "
+    "Begriffe, die zur Zuordnung führten). Personenbezogene Angaben sind entfernt. Kommunen sind nur "
+    "namentlich genannt, wenn die Antwortenden zugestimmt haben; sonst sind Art, Größenklasse und Land "
+    f"nur so genau angegeben, dass mindestens {config.MIN_CELL_N} Kommunen laut Gemeindeverzeichnis "
+    f"darauf passen. Anzahlen unter {config.MIN_CELL_N} werden nicht ausgewiesen."
+)
+
+
+# --- who can learn from whom ---------------------------------------------------------------------
+def similarity(planner: pd.Series, peers: pd.DataFrame) -> pd.Series:
+    """Distance of each peer to the planner (lower is more similar): |log2 population ratio|
+    + `OTHER_LAND_PENALTY` for another Land + `OTHER_TYPE_PENALTY` for another (or unknown)
+    Kommunentyp. A missing population counts as a size difference of 1 (factor 2)."""
+    size = (np.log2(peers["population"].astype(float)) - np.log2(float(planner["population"]))).abs().fillna(1.0)
+    land = (peers["land_code"].astype("string") != str(planner["land_code"])).fillna(True)
+    kt = (peers["kommunentyp"].astype("string") != planner["kommunentyp"]).fillna(True)
+    return size + OTHER_LAND_PENALTY * land.astype(float) + OTHER_TYPE_PENALTY * kt.astype(float)
+
+
+def exchange(responses: pd.DataFrame, members: pd.Series, consented: frozenset) -> pd.DataFrame:
+    """For every offering and every municipality planning or building it (`PLANNING`), the
+    `PEERS_PER_PLANNER` most similar municipalities of the same kind that run it and
+    consented to be named (ties by response id). One row per planner and peer (peer columns
+    missing when there is none): offer, planner_id, planner_status, rank, peer_id, distance,
+    similar_size (population within `SIMILAR_SIZE_FACTOR`)."""
+    r = responses.assign(
+        kommunentyp=members.reindex(responses.index).astype("string"),
+        population=pd.to_numeric(responses["population"], errors="coerce"),
+        _kind=responses["unit_type"].astype("string"),
+        _id=pd.to_numeric(responses["response_id"], errors="coerce"),
+    )
+    named = r["response_id"].astype(str).isin(consented)
+    rows = []
+    for v in codebook.load().question("D01"):
+        status = r[v.name].astype("string")
+        runners = r[(status == RUNNING) & named]
+        for _, p in r[status.isin(PLANNING)].sort_values("_id").iterrows():
+            base = {"offer": v.item_key, "planner_id": p["response_id"], "planner_status": status[p.name]}
+            same = runners[(runners["_kind"] == p["_kind"]) & (runners["response_id"] != p["response_id"])]
+            if same.empty or pd.isna(p["population"]):
+                rows.append(base)
+                continue
+            dist = similarity(p, same)
+            ranked = same.assign(_d=dist).sort_values(["_d", "_id"], kind="stable").head(PEERS_PER_PLANNER)
+            ratio = (ranked["population"] / p["population"]).astype(float)
+            similar = (ratio <= SIMILAR_SIZE_FACTOR) & (ratio >= 1 / SIMILAR_SIZE_FACTOR)
+            for rank, (q, d, s) in enumerate(zip(ranked["response_id"], ranked["_d"], similar), 1):
+                rows.append(
+                    {**base, "rank": rank, "peer_id": q, "distance": round(float(d), 3), "similar_size": bool(s)}
+                )
+    out = pd.DataFrame(
+        rows, columns=["offer", "planner_id", "planner_status", "rank", "peer_id", "distance", "similar_size"]
+    )
+    return out.astype({"offer": "string", "planner_id": "string", "planner_status": "string", "rank": "Int8",
+                       "peer_id": "string", "distance": "Float64", "similar_size": "boolean"})  # fmt: skip
+
+
+EXCHANGE_SUMMARY_COLUMNS = {
+    "label": "Angebot",
+    "planners": "Planende Kommunen",
+    "matched": "davon mit Vorreiter ähnlicher Größe (Kommunen)",
+    "peers": "Vorreiter ähnlicher Größe (Kommunen)",
+    "runners": "Vorreiter mit Einverständnis (Kommunen)",
+}
+
+
+def exchange_summary(pairs: pd.DataFrame, responses: pd.DataFrame, consented: frozenset) -> pd.DataFrame:
+    """Per offering, for the planners among `responses`: planners, planners with at least one
+    peer of similar size (matched), distinct peers of similar size (peers), and consenting
+    municipalities that run it (runners, among `responses`). Most planners first."""
+    ids = set(responses["response_id"].astype(str))
+    named = responses["response_id"].astype(str).isin(consented)
+    mine = pairs[pairs["planner_id"].isin(ids)]
+    similar = mine[mine["similar_size"].fillna(False).astype(bool)]
+    rows = []
+    for v in codebook.load().question("D01"):
+        status = responses[v.name].astype("string")
+        rows.append(
+            {
+                "offer": v.item_key,
+                "label": v.item_label_de,
+                "planners": int(status.isin(PLANNING).sum()),
+                "matched": similar.loc[similar["offer"] == v.item_key, "planner_id"].nunique(),
+                "peers": similar.loc[similar["offer"] == v.item_key, "peer_id"].nunique(),
+                "runners": int(((status == RUNNING) & named).sum()),
+            }
+        )
+    return pd.DataFrame(rows).sort_values("planners", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def shown_counts(summary: pd.DataFrame) -> pd.DataFrame:
+    """`exchange_summary` for reading: German headers, counts below `config.MIN_CELL_N` as "–"."""
+    out = summary.rename(columns=EXCHANGE_SUMMARY_COLUMNS)[list(EXCHANGE_SUMMARY_COLUMNS.values())]
+    for col in list(EXCHANGE_SUMMARY_COLUMNS.values())[1:]:
+        out[col] = [fmt.number(n) if n >= config.MIN_CELL_N else "–" for n in out[col]]
+    return out
+
+
+def exchange_table(pairs: pd.DataFrame, responses: pd.DataFrame, consented: frozenset,
+                   margins: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+    """The organisers' table: one row per offering and planner, with up to
+    `PEERS_PER_PLANNER` peers. Planners are named only with consent; the others are given by
+    response id (to be looked up in the personal contacts for an invitation) and a coarsened
+    profile. Peers are named (they consented)."""
+    w = who(responses, consented, margins)
+    w.index = responses["response_id"].astype(str)
+    profile = w.apply(profile_text, axis=1)
+    full_profile = pd.Series(
+        [", ".join(str(x) for x in t if not pd.isna(x)) for t in
+         zip(responses["unit_type"].astype("string"), responses["size_class"].astype("string") + " Einwohner",
+             responses["land_code"].astype("string"))],
+        index=w.index,
+    )  # fmt: skip
+    offer_labels = {v.item_key: v.item_label_de for v in codebook.load().question("D01")}
+    rows = []
+    for (offer, planner), group in pairs.groupby(["offer", "planner_id"], sort=False):
+        row = {
+            "Angebot": offer_labels[offer],
+            "Stand": group["planner_status"].iloc[0],
+            "Antwort-ID": planner,
+            "Planende Kommune": w.at[planner, "kommune"],
+            "Profil": profile[planner],
+        }
+        peers = group.dropna(subset=["peer_id"])
+        for k in range(1, PEERS_PER_PLANNER + 1):
+            peer = peers[peers["rank"] == k]
+            if peer.empty:
+                row[f"Vorreiter {k}"] = ""
+                continue
+            q = peer["peer_id"].iloc[0]
+            similar = " (ähnliche Größe)" if bool(peer["similar_size"].iloc[0]) else ""
+            row[f"Vorreiter {k}"] = f"{w.at[q, 'kommune']}: {full_profile[q]}{similar}"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+EXCHANGE_RULES = (
+    "Für jede Kommune, die ein Angebot plant oder umsetzt: bis zu "
+    f"{PEERS_PER_PLANNER} Kommunen derselben Art (Gemeinde/Stadt, Landkreis, Gemeindeverband), die es schon "
+    "betreiben und der Nennung zugestimmt haben, die ähnlichsten zuerst (Abstand = Unterschied der "
+    f"Einwohnerzahl in Verdopplungen + {fmt.number(OTHER_LAND_PENALTY, 1)} für ein anderes Land + "
+    f"{fmt.number(OTHER_TYPE_PENALTY, 1)} für einen anderen Kommunentyp). „Ähnliche Größe“: höchstens "
+    f"{fmt.number(SIMILAR_SIZE_FACTOR, 0)}-mal so groß oder halb so groß. Planende Kommunen ohne Einverständnis "
+    "stehen nur mit Antwort-ID und grobem Profil in der Tabelle; die Antwort-ID führt zu den Kontaktdaten, "
+    "die getrennt von den Analysedaten liegen."
+)
+
+
+# --- files ---------------------------------------------------------------------------------------
+def save(coding: pd.DataFrame, pairs: pd.DataFrame, processed: Path) -> list[Path]:
+    """The coding and the exchange pairs, for the decks."""
+    return [files.write_parquet(coding, Path(processed) / CODING_FILE),
+            files.write_parquet(pairs, Path(processed) / EXCHANGE_FILE)]  # fmt: skip
+
+
+def load(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The coding and the exchange pairs written by `save`."""
+    return pd.read_parquet(Path(processed) / CODING_FILE), pd.read_parquet(Path(processed) / EXCHANGE_FILE)
+
+
+def write_outputs(responses: pd.DataFrame, coding: pd.DataFrame, pairs: pd.DataFrame, members: pd.Series,
+                  consented: frozenset, margins: pd.DataFrame, folder: Path, status: str) -> list[Path]:  # fmt: skip
+    """The catalogue (HTML and Excel) and the exchange table (Excel) for organisers."""
+    folder = Path(folder)
+    when = exports.data_time(responses)
+    title = f"Gute Beispiele: {codebook.load().title_de}"
+    table = catalogue(responses, coding, members, consented, margins)
+    notes = pd.DataFrame({"Hinweis": [status, CATALOGUE_RULES, EXCHANGE_RULES]})
+    summary = shown_counts(exchange_summary(pairs, responses, consented))
+    return [
+        files.write_text(folder / CATALOGUE_HTML, catalogue_html(table, title=title, status=status)),
+        exports.write_workbook(
+            {"Katalog": table, "Kategorien": category_table(coding), "Hinweise": notes}, folder / CATALOGUE_XLSX, when
+        ),  # fmt: skip
+        exports.write_workbook(
+            {
+                "Je Angebot": summary,
+                "Austausch": exchange_table(pairs, responses, consented, margins),
+                "Hinweise": notes,
+            },
+            folder / EXCHANGE_XLSX,
+            when,
+        ),
+    ]
+
+
+@dataclass(frozen=True)
+class Result:
+    coding: pd.DataFrame
+    pairs: pd.DataFrame
+    consented: frozenset
+    written: list[Path]
+
+
+def run(processed: Path, reports: Path, status: str) -> Result:
+    """Code the examples and pair planners with peers from a pipeline run's processed data;
+    write both beside the data (for the decks) and the catalogue and exchange table to
+    `reports/OUTPUT_DIR` (for organisers). `status` states the data status on every page."""
+    from . import clean, typology
+
+    responses, _, _ = clean.load_processed(processed)
+    members, _ = typology.load(responses, processed)
+    consented = clean.load_consent(processed)
+    coding = code(responses)
+    pairs = exchange(responses, members, consented)
+    written = save(coding, pairs, processed)
+    written += write_outputs(responses, coding, pairs, members, consented, clean.load_margins(processed),
+                             Path(reports) / OUTPUT_DIR, status)  # fmt: skip
+    return Result(coding, pairs, consented, written)
+
+
+def planted_agreement(responses: pd.DataFrame, coding: pd.DataFrame, raw_path: Path) -> pd.DataFrame | None:
+    """For a simulated export: `agreement` of the coding with the topics the simulator planted
+    in every example (its truth file); None for real data."""
+    from . import simulate
+
+    truth_file = simulate.truth_path(raw_path)
+    if not truth_file.is_file():
+        return None
+    truth = pd.read_csv(truth_file, dtype=str, keep_default_na=False)
+    if "planted_example_topics" not in truth:
+        return None
+    texts = responses[["response_id", "good_example_text"]].astype("string").dropna()
+    hand = texts.merge(truth.rename(columns={"planted_example_topics": "categories"}), on="response_id")
+    hand = hand[hand["categories"] != ""].rename(columns={"response_id": "text_id", "good_example_text": "text"})
+    hand["category"] = hand["categories"].str.split("|")
+    return agreement(hand.explode("category")[["text_id", "text", "category"]])
