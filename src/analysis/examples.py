@@ -391,47 +391,60 @@ CATALOGUE_RULES = (
 
 
 # --- who can learn from whom ---------------------------------------------------------------------
-def similarity(planner: pd.Series, peers: pd.DataFrame) -> pd.Series:
-    """Distance of each peer to the planner (lower is more similar): |log2 population ratio|
-    + `OTHER_LAND_PENALTY` for another Land + `OTHER_TYPE_PENALTY` for another (or unknown)
-    Kommunentyp. A missing population counts as a size difference of 1 (factor 2)."""
-    size = (np.log2(peers["population"].astype(float)) - np.log2(float(planner["population"]))).abs().fillna(1.0)
-    land = (peers["land_code"].astype("string") != str(planner["land_code"])).fillna(True)
-    kt = (peers["kommunentyp"].astype("string") != planner["kommunentyp"]).fillna(True)
-    return size + OTHER_LAND_PENALTY * land.astype(float) + OTHER_TYPE_PENALTY * kt.astype(float)
+def distances(planners: pd.DataFrame, peers: pd.DataFrame) -> np.ndarray:
+    """Distance of each peer (columns) to each planner (rows), lower is more similar:
+    |log2 population ratio| + `OTHER_LAND_PENALTY` for another Land + `OTHER_TYPE_PENALTY` for
+    another (or unknown) Kommunentyp; a missing population counts as a size difference of 1
+    (factor 2). Infinite for another kind of municipality and for the planner itself."""
+
+    def col(frame: pd.DataFrame, name: str) -> np.ndarray:
+        return frame[name].astype("string").fillna("\0").to_numpy(dtype=object)
+
+    size = np.abs(
+        np.log2(peers["population"].to_numpy(float))[None, :] - np.log2(planners["population"].to_numpy(float))[:, None]
+    )
+    size = np.where(np.isnan(size), 1.0, size)
+    land = col(planners, "land_code")[:, None] != col(peers, "land_code")[None, :]
+    kt_p, kt_q = col(planners, "kommunentyp")[:, None], col(peers, "kommunentyp")[None, :]
+    kt = (kt_p != kt_q) | (kt_p == "\0") | (kt_q == "\0")
+    d = size + OTHER_LAND_PENALTY * land + OTHER_TYPE_PENALTY * kt
+    other = (col(planners, "unit_type")[:, None] != col(peers, "unit_type")[None, :]) | (
+        col(planners, "response_id")[:, None] == col(peers, "response_id")[None, :]
+    )
+    return np.where(other, np.inf, d)
 
 
 def exchange(responses: pd.DataFrame, members: pd.Series, consented: frozenset) -> pd.DataFrame:
     """For every offering and every municipality planning or building it (`PLANNING`), the
     `PEERS_PER_PLANNER` most similar municipalities of the same kind that run it and
-    consented to be named (ties by response id). One row per planner and peer (peer columns
-    missing when there is none): offer, planner_id, planner_status, rank, peer_id, distance,
-    similar_size (population within `SIMILAR_SIZE_FACTOR`)."""
+    consented to be named (`distances`; ties by response id). One row per planner and peer
+    (peer columns missing when there is none): offer, planner_id, planner_status, rank,
+    peer_id, distance, similar_size (population within `SIMILAR_SIZE_FACTOR`)."""
     r = responses.assign(
         kommunentyp=members.reindex(responses.index).astype("string"),
-        population=pd.to_numeric(responses["population"], errors="coerce"),
-        _kind=responses["unit_type"].astype("string"),
+        population=pd.to_numeric(responses["population"], errors="coerce").astype(float),
         _id=pd.to_numeric(responses["response_id"], errors="coerce"),
-    )
+    ).sort_values("_id", kind="stable")
     named = r["response_id"].astype(str).isin(consented)
     rows = []
     for v in codebook.load().question("D01"):
         status = r[v.name].astype("string")
-        runners = r[(status == RUNNING) & named]
-        for _, p in r[status.isin(PLANNING)].sort_values("_id").iterrows():
-            base = {"offer": v.item_key, "planner_id": p["response_id"], "planner_status": status[p.name]}
-            same = runners[(runners["_kind"] == p["_kind"]) & (runners["response_id"] != p["response_id"])]
-            if same.empty or pd.isna(p["population"]):
+        planners, runners = r[status.isin(PLANNING).to_numpy()], r[((status == RUNNING) & named).to_numpy()]
+        d = distances(planners, runners)
+        order = np.argsort(d, axis=1, kind="stable")[:, :PEERS_PER_PLANNER]
+        ratio = runners["population"].to_numpy()[None, :] / planners["population"].to_numpy()[:, None]
+        similar = (ratio <= SIMILAR_SIZE_FACTOR) & (ratio >= 1 / SIMILAR_SIZE_FACTOR)
+        runner_ids = runners["response_id"].to_numpy(dtype=object)
+        for i, (pid, pstatus) in enumerate(zip(planners["response_id"], status[status.isin(PLANNING)])):
+            base = {"offer": v.item_key, "planner_id": pid, "planner_status": pstatus}
+            ranked = (
+                [j for j in order[i] if np.isfinite(d[i, j])] if np.isfinite(planners["population"].iloc[i]) else []
+            )
+            if not ranked:
                 rows.append(base)
-                continue
-            dist = similarity(p, same)
-            ranked = same.assign(_d=dist).sort_values(["_d", "_id"], kind="stable").head(PEERS_PER_PLANNER)
-            ratio = (ranked["population"] / p["population"]).astype(float)
-            similar = (ratio <= SIMILAR_SIZE_FACTOR) & (ratio >= 1 / SIMILAR_SIZE_FACTOR)
-            for rank, (q, d, s) in enumerate(zip(ranked["response_id"], ranked["_d"], similar), 1):
-                rows.append(
-                    {**base, "rank": rank, "peer_id": q, "distance": round(float(d), 3), "similar_size": bool(s)}
-                )
+            for rank, j in enumerate(ranked, 1):
+                rows.append({**base, "rank": rank, "peer_id": runner_ids[j], "distance": round(float(d[i, j]), 3),
+                             "similar_size": bool(similar[i, j])})  # fmt: skip
     out = pd.DataFrame(
         rows, columns=["offer", "planner_id", "planner_status", "rank", "peer_id", "distance", "similar_size"]
     )
@@ -496,26 +509,17 @@ def exchange_table(pairs: pd.DataFrame, responses: pd.DataFrame, consented: froz
         index=w.index,
     )  # fmt: skip
     offer_labels = {v.item_key: v.item_label_de for v in codebook.load().question("D01")}
-    rows = []
-    for (offer, planner), group in pairs.groupby(["offer", "planner_id"], sort=False):
-        row = {
-            "Angebot": offer_labels[offer],
-            "Stand": group["planner_status"].iloc[0],
-            "Antwort-ID": planner,
-            "Planende Kommune": w.at[planner, "kommune"],
-            "Profil": profile[planner],
-        }
-        peers = group.dropna(subset=["peer_id"])
-        for k in range(1, PEERS_PER_PLANNER + 1):
-            peer = peers[peers["rank"] == k]
-            if peer.empty:
-                row[f"Vorreiter {k}"] = ""
-                continue
-            q = peer["peer_id"].iloc[0]
-            similar = " (ähnliche Größe)" if bool(peer["similar_size"].iloc[0]) else ""
-            row[f"Vorreiter {k}"] = f"{w.at[q, 'kommune']}: {full_profile[q]}{similar}"
-        rows.append(row)
-    return pd.DataFrame(rows)
+    rows: dict[tuple[str, str], dict] = {}
+    for t in pairs.itertuples(index=False):
+        row = rows.setdefault((t.offer, t.planner_id), {
+            "Angebot": offer_labels[t.offer], "Stand": t.planner_status, "Antwort-ID": t.planner_id,
+            "Planende Kommune": w.at[t.planner_id, "kommune"], "Profil": profile[t.planner_id],
+            **{f"Vorreiter {k}": "" for k in range(1, PEERS_PER_PLANNER + 1)},
+        })  # fmt: skip
+        if not pd.isna(t.peer_id):
+            similar = " (ähnliche Größe)" if t.similar_size else ""
+            row[f"Vorreiter {t.rank}"] = f"{w.at[t.peer_id, 'kommune']}: {full_profile[t.peer_id]}{similar}"
+    return pd.DataFrame(list(rows.values()))
 
 
 EXCHANGE_RULES = (
