@@ -750,7 +750,10 @@ def example_quotes(r: pd.DataFrame, consented: frozenset, coding: pd.DataFrame, 
             seen.add(fresh["_text"].iloc[0])
     picked = pool.set_index("_rid").loc[[c[0] for c in chosen]]
     w = examples.who(picked, consented, margins)
-    wer = [f"{k.kommune} ({k.land})" if k.named else "ohne Namen: " + examples.profile_text(k) for k in w.itertuples()]
+    wer = [
+        f"{k.kommune} ({k.land})" if k.named else "ohne Namen: " + examples.profile_text(k.art, k.groesse, k.land)
+        for k in w.itertuples()
+    ]
     return pd.DataFrame({"text": picked["_text"].to_numpy(), "wer": wer, "namentlich": w["named"].to_numpy(),
                          "thema": [c[1] for c in chosen]})  # fmt: skip
 

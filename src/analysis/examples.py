@@ -282,9 +282,10 @@ def who(responses: pd.DataFrame, consented: frozenset, margins: pd.DataFrame) ->
     return out
 
 
-def profile_text(row) -> str:
-    """ "kreisangehörige Stadt oder Gemeinde, 10.000 bis unter 20.000 Einwohner, Bayern"."""
-    parts = [row.art, None if pd.isna(row.groesse) else f"{row.groesse} Einwohner", row.land]
+def profile_text(art, groesse, land) -> str:
+    """ "kreisangehörige Stadt oder Gemeinde, 10.000 bis unter 20.000 Einwohner, Bayern"; parts
+    left out (missing) are skipped."""
+    parts = [art, None if pd.isna(groesse) else f"{groesse} Einwohner", land]
     return ", ".join(str(p) for p in parts if p is not None and not pd.isna(p)) or "Kommune"
 
 
@@ -335,14 +336,13 @@ def catalogue_html(table: pd.DataFrame, *, title: str, status: str) -> str:
         n = len(rows)
         toc.append(f'<li><a href="#k{i}">{e(cat)}</a> ({e(count_text(n))})</li>')
         items = []
-        for r in rows.itertuples(index=False):
-            meta = [r[3], None if pd.isna(r[4]) else f"{r[4]} Einwohner", r[5]]
-            meta = ", ".join(str(m) for m in meta if m is not None and not pd.isna(m)) or "Kommune"
-            kt = "" if pd.isna(r[6]) else f" · Kommunentyp {e(r[6])}"
-            found = f'<p class="terms">Gefunden: {e(r[8])}</p>' if r[8] else ""
+        for r in rows.to_dict("records"):
+            meta = profile_text(r["Art der Kommune"], r["Größenklasse (Einwohner)"], r["Bundesland"])
+            kt = "" if pd.isna(r["Kommunentyp"]) else f" · Kommunentyp {e(r['Kommunentyp'])}"
+            found = f'<p class="terms">Gefunden: {e(r["Gefundene Begriffe"])}</p>' if r["Gefundene Begriffe"] else ""
             items.append(
-                f'<li><blockquote><p>{e(r[7])}</p></blockquote><p class="who"><strong>{e(r[2])}</strong> · '
-                f"{e(meta)}{kt}</p>{found}</li>"
+                f'<li><blockquote><p>{e(r["Beispiel"])}</p></blockquote><p class="who"><strong>{e(r["Kommune"])}</strong>'
+                f" · {e(meta)}{kt}</p>{found}</li>"
             )
         sections.append(f'<h2 id="k{i}">{e(cat)} <small>({e(count_text(n))})</small></h2>\n<ul class="examples">\n'
                         + "\n".join(items) + "\n</ul>")  # fmt: skip
@@ -501,13 +501,7 @@ def exchange_table(pairs: pd.DataFrame, responses: pd.DataFrame, consented: froz
     profile. Peers are named (they consented)."""
     w = who(responses, consented, margins)
     w.index = responses["response_id"].astype(str)
-    profile = w.apply(profile_text, axis=1)
-    full_profile = pd.Series(
-        [", ".join(str(x) for x in t if not pd.isna(x)) for t in
-         zip(responses["unit_type"].astype("string"), responses["size_class"].astype("string") + " Einwohner",
-             responses["land_code"].astype("string"))],
-        index=w.index,
-    )  # fmt: skip
+    profile = pd.Series([profile_text(k.art, k.groesse, k.land) for k in w.itertuples()], index=w.index)
     offer_labels = {v.item_key: v.item_label_de for v in codebook.load().question("D01")}
     rows: dict[tuple[str, str], dict] = {}
     for t in pairs.itertuples(index=False):
@@ -518,7 +512,9 @@ def exchange_table(pairs: pd.DataFrame, responses: pd.DataFrame, consented: froz
         })  # fmt: skip
         if not pd.isna(t.peer_id):
             similar = " (ähnliche Größe)" if t.similar_size else ""
-            row[f"Vorreiter {t.rank}"] = f"{w.at[t.peer_id, 'kommune']}: {full_profile[t.peer_id]}{similar}"
+            row[f"Vorreiter {t.rank}"] = (
+                f"{w.at[t.peer_id, 'kommune']}: {profile[t.peer_id]}{similar}"  # consented: full
+            )
     return pd.DataFrame(list(rows.values()))
 
 
@@ -574,27 +570,28 @@ def write_outputs(responses: pd.DataFrame, coding: pd.DataFrame, pairs: pd.DataF
 
 @dataclass(frozen=True)
 class Result:
+    responses: pd.DataFrame
     coding: pd.DataFrame
     pairs: pd.DataFrame
     consented: frozenset
     written: list[Path]
 
 
-def run(processed: Path, reports: Path, status: str) -> Result:
+def run(processed: Path, reports: Path) -> Result:
     """Code the examples and pair planners with peers from a pipeline run's processed data;
     write both beside the data (for the decks) and the catalogue and exchange table to
-    `reports/OUTPUT_DIR` (for organisers). `status` states the data status on every page."""
-    from . import clean, typology
+    `reports/OUTPUT_DIR` (for organisers), each stating the data status."""
+    from . import briefing, clean, typology
 
-    responses, _, _ = clean.load_processed(processed)
+    responses, _, provenance = clean.load_processed(processed)
     members, _ = typology.load(responses, processed)
     consented = clean.load_consent(processed)
     coding = code(responses)
     pairs = exchange(responses, members, consented)
     written = save(coding, pairs, processed)
     written += write_outputs(responses, coding, pairs, members, consented, clean.load_margins(processed),
-                             Path(reports) / OUTPUT_DIR, status)  # fmt: skip
-    return Result(coding, pairs, consented, written)
+                             Path(reports) / OUTPUT_DIR, briefing.status_text(provenance))  # fmt: skip
+    return Result(responses, coding, pairs, consented, written)
 
 
 def planted_agreement(responses: pd.DataFrame, coding: pd.DataFrame, raw_path: Path) -> pd.DataFrame | None:
