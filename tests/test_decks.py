@@ -143,10 +143,10 @@ def _quote_frame() -> pd.DataFrame:
 @pytest.mark.parametrize(
     "consented, named, anonymous",
     [
-        (frozenset({"1"}), ["Kiel (Schleswig-Holstein)"], ["Geheimhausen"]),
+        (frozenset({"1"}), ["Kiel, Landeshauptstadt (Schleswig-Holstein)"], ["Geheimhausen"]),
         (frozenset({"2"}), ["Geheimhausen (Bayern)"], ["Kiel"]),
         (frozenset(), [], ["Kiel", "Geheimhausen"]),
-        (frozenset({"1", "2"}), ["Kiel (Schleswig-Holstein)", "Geheimhausen (Bayern)"], []),
+        (frozenset({"1", "2"}), ["Kiel, Landeshauptstadt (Schleswig-Holstein)", "Geheimhausen (Bayern)"], []),
     ],
 )
 def test_quotes_are_named_only_with_consent(consented, named, anonymous):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import briefing, clean, codebook, config, examples
+from analysis import briefing, clean, codebook, config, examples, names
 from tests.test_outputs_safe import readable
 
 
@@ -264,9 +264,13 @@ def names_by_consent(root) -> tuple[set[str], set[str]]:
     responses, _, _ = clean.load_processed(root / "processed")
     consented = responses["response_id"].astype(str).isin(clean.load_consent(root / "processed"))
     official = examples.official_name(responses)
+    base = official.map(lambda n: names.split_official(n)[0], na_action="ignore")  # "Kiel, Landeshauptstadt" -> "Kiel"
     written = responses["municipality_name"].astype("string").str.strip()
-    allowed = set(official[consented]) | set(written[consented]) | set(codebook.load().scales["land"].codes.values())
-    unnamed = {n for n in set(official[~consented]) | set(written[~consented]) if isinstance(n, str)} - allowed
+    forms = [official, base, written]
+    allowed = {n for f in forms for n in f[consented] if isinstance(n, str)} | set(
+        codebook.load().scales["land"].codes.values()
+    )
+    unnamed = {n for f in forms for n in f[~consented] if isinstance(n, str)} - allowed
     return unnamed, allowed
 
 

@@ -221,12 +221,10 @@ def agreement(hand: pd.DataFrame) -> pd.DataFrame:
 
 # --- who may be named, and how the others are described ------------------------------------------
 def official_name(responses: pd.DataFrame) -> pd.Series:
-    """The register's name where matched, else the name as written; without a suffix
-    ("Kiel, Landeshauptstadt" -> "Kiel")."""
-    written = responses["municipality_name"].astype("string").str.strip().astype(object)
-    official = [names.split_official(r if isinstance(r, str) else w)[0] if isinstance(r, str) or isinstance(w, str)
-                else None for r, w in zip(responses["register_name"].astype(object), written)]  # fmt: skip
-    return pd.Series(official, index=responses.index, dtype="string")
+    """The register's name where matched ("Soest, Kreis": the suffix tells the Kreis from the
+    town), else the name as written."""
+    written = responses["municipality_name"].astype("string").str.strip()
+    return responses["register_name"].astype("string").fillna(written)
 
 
 def describe(responses: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame:
