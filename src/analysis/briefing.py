@@ -77,15 +77,20 @@ class Deck:
         return clean.load_consent(self.processed_dir)
 
     @cached_property
+    def good_examples(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """The coding of all good examples and the exchange pairs (`analysis.examples.load`)."""
+        return examples.load(self.processed_dir)
+
+    @property
     def coding(self) -> pd.DataFrame:
         """Categories of the deck's good examples (`analysis.examples.code`)."""
-        coding = examples.load(self.processed_dir)[0]
+        coding = self.good_examples[0]
         return coding[coding["response_id"].isin(self.responses["response_id"].astype(str))]
 
-    @cached_property
+    @property
     def pairs(self) -> pd.DataFrame:
         """Planners and peers (`analysis.examples.exchange`): all of them, peers anywhere."""
-        return examples.load(self.processed_dir)[1]
+        return self.good_examples[1]
 
     @cached_property
     def domain(self) -> pd.Series:

@@ -321,9 +321,9 @@ def catalogue(responses: pd.DataFrame, coding: pd.DataFrame, members: pd.Series,
     return table[list(CATALOGUE_COLUMNS)].rename(columns=CATALOGUE_COLUMNS).reset_index(drop=True)
 
 
-def count_text(n: int, noun: str = "Beispiele") -> str:
+def count_text(n: int) -> str:
     """ "12 Beispiele", or "weniger als 3 Beispiele" (small counts are not shown)."""
-    return f"weniger als {config.MIN_CELL_N} {noun}" if n < config.MIN_CELL_N else f"{fmt.number(n)} {noun}"
+    return f"weniger als {config.MIN_CELL_N} Beispiele" if n < config.MIN_CELL_N else f"{fmt.number(n)} Beispiele"
 
 
 def catalogue_html(table: pd.DataFrame, *, title: str, status: str) -> str:
