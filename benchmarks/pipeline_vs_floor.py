@@ -23,34 +23,34 @@ import matplotlib; matplotlib.use("Agg")
 from IPython import display as ipd
 from analysis import audit, briefing, clean, config, exports, hypotheses, maturity, plots, typology, weighting
 out = Path(sys.argv[1])
-briefing.display = lambda *a, **k: None  # every slide computed and drawn, nothing shown
+slides.display = lambda *a, **k: None  # every slide computed and drawn, nothing shown
 # 01_clean
 result = clean.clean(config.EXAMPLE_RAW)
 clean.save(result, out)
 audit.summary(result.audit)
 # 02_weights
-d = briefing.load(out)
+d = deck.load(out)
 w, margins, responses = d.weighting, d.margins, d.everyone
-briefing.slide_sample_vs_register(d)
+slides.slide_sample_vs_register(d)
 weighting.composition(w, margins)
 weighting.composition(w, margins, "land")
 weighting.margin_distances(w, responses, margins)
 plots.png(plots.histogram(w.frame["weight"], title="Gewichte").figure)
 weighting.weight_summary(w)
-briefing.slide_headlines(d)
-briefing.headline_table(d)
+slides.slide_headlines(d)
+slides.headline_table(d)
 # 03_hypotheses
 results = hypotheses.run(responses)
 hypotheses.save(results, out)
-briefing.slide_maturity(d)
+slides.slide_maturity(d)
 measures = maturity.measures(responses)
 measures.describe(), measures.corr(method="spearman")
 maturity.reliability(responses)
-briefing.coefficient_chart(results.table, ("ols",), result.provenance, title="OLS")
-briefing.coefficient_chart(results.table, ("logit", "ordinal"), result.provenance, title="Logit")
+slides.coefficient_chart(results.table, ("ols",), result.provenance, title="OLS")
+slides.coefficient_chart(results.table, ("logit", "ordinal"), result.provenance, title="Logit")
 hypotheses.model_summary(results, "H1")
 hypotheses.sensitivity(responses)
-briefing.verdict_table(results.table)
+slides.verdict_table(results.table)
 # 04_typology
 types = typology.fit(responses)
 typology.save(types, responses, out)
@@ -62,21 +62,21 @@ typology.profiles(responses, types.members)
 written = exports.write_all(out)
 exports.sav_labels(next(p for p in written if p.suffix == ".sav"))
 # 90_briefing, national deck
-d = briefing.load(out)
-briefing.title(d)
-for slide in (briefing.key_points, briefing.slide_sample_vs_register, briefing.slide_headlines,
-              briefing.slide_importance, briefing.slide_obstacles, briefing.slide_offers,
-              briefing.slide_offer_effects, briefing.slide_maturity, briefing.slide_verdicts,
-              briefing.slide_types_overview, briefing.slide_examples, briefing.methods,
-              briefing.headline_table, briefing.hypotheses_table, briefing.weight_table,
-              briefing.completion_table):
+d = deck.load(out)
+slides.title(d)
+for slide in (slides.key_points, slides.slide_sample_vs_register, slides.slide_headlines,
+              slides.slide_importance, slides.slide_obstacles, slides.slide_offers,
+              slides.slide_offer_effects, slides.slide_maturity, slides.slide_verdicts,
+              slides.slide_types_overview, slides.slide_examples, slides.methods,
+              slides.headline_table, slides.hypotheses_table, slides.weight_table,
+              slides.completion_table):
     slide(d)
-briefing.shares_table(d, "E01", ["starkes Hemmnis", "sehr starkes Hemmnis"])
-briefing.shares_table(d, "D01", ["in Betrieb"])
+slides.shares_table(d, "E01", ["starkes Hemmnis", "sehr starkes Hemmnis"])
+slides.shares_table(d, "D01", ["in Betrieb"])
 for column in ("land_code", "unit_type", "size_class"):
-    briefing.slide_respondents(d, column, title=column)
+    slides.slide_respondents(d, column, title=column)
 for name in typology.SIGNATURES:
-    briefing.slide_type(d, name)
+    slides.slide_type(d, name)
 """
 
 

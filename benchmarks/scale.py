@@ -62,7 +62,7 @@ def large_export(n: int, seed: int = 20261122):
         truths.append(truth_rows)
     export = pd.concat(parts, ignore_index=True).head(n)
     export["id"] = [str(i) for i in range(1, n + 1)]
-    column = next(v.limesurvey_column for v in codebook.load().variables if v.name == "municipality_name")
+    column = next(v.column("limesurvey") for v in codebook.load().variables if v.name == "municipality_name")
     export[column] = [f"{name} {_letters(i)}" if name else name for i, name in enumerate(export[column])]
     return export, pd.concat(truths, ignore_index=True), truth, len(parts)
 

@@ -7,7 +7,8 @@ from pathlib import Path
 import matplotlib
 import pytest
 
-from analysis import clean, config, simulate
+from analysis import clean, config, examples, plan, simulate
+from analysis.report import deck
 
 matplotlib.use("Agg")
 
@@ -74,7 +75,7 @@ def injected_deck(pipeline_run, tmp_path_factory) -> Path:
 
     import pandas as pd
 
-    from analysis import briefing, pipeline
+    from analysis import pipeline
     from tests.deck_helpers import INJECTION
 
     root, _, _ = pipeline_run
@@ -82,14 +83,14 @@ def injected_deck(pipeline_run, tmp_path_factory) -> Path:
     shutil.copytree(root / "processed", work / "processed")
     shutil.copytree(root / "personal", work / "personal")
     responses = pd.read_parquet(work / "processed" / config.RESPONSES_FILE)
-    d = briefing.load(work / "processed")
-    quotes = briefing.example_quotes(responses, d.consented, d.coding, d.margins)
-    first = quotes[quotes["namentlich"]].iloc[0]  # named: its name and text reach deck and exports
+    d = deck.load(work / "processed")
+    quotes = examples.quotes(responses, d.consented, d.coding, d.margins)
+    first = quotes[quotes["named"]].iloc[0]  # named: its name and text reach deck and exports
     rows = responses["good_example_text"].astype("string").str.strip() == first["text"]
     responses.loc[rows, "good_example_text"] = INJECTION
     responses.loc[rows, "municipality_name"] = '<b onmouseover="x()">Musterstadt</b>'
     responses.to_parquet(work / "processed" / config.RESPONSES_FILE)
-    job = pipeline.plan(work / "processed", ())[0]
+    job = pipeline.deck_jobs(work / "processed", ())[0]
     with pipeline.kernel() as km:
         pipeline.render([job], work / "processed", config.EXAMPLE_RAW, work / "reports", work, km)
-    return work / "reports" / config.BRIEFING_HTML
+    return work / "reports" / plan.BRIEFING_HTML

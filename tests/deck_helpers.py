@@ -6,7 +6,8 @@ from pathlib import Path
 
 import nbformat
 
-from analysis import codebook, config, deck
+from analysis import codebook, config, plan
+from analysis.report import reveal
 
 LAENDER = list(codebook.load().scales["land"].codes.values())
 INJECTION = '<script>window.__injected = 1</script><img src="x" onerror="window.__injected = 2"> Bürgerportal & Co.'
@@ -14,10 +15,10 @@ INJECTION = '<script>window.__injected = 1</script><img src="x" onerror="window.
 
 def expected_slides(suppressed: bool) -> int:
     """Slides the briefing notebook defines; a suppressed deck keeps those without figures."""
-    nb = nbformat.read(config.NOTEBOOKS / config.BRIEFING_NOTEBOOK, as_version=4)
+    nb = nbformat.read(config.NOTEBOOKS / plan.BRIEFING_NOTEBOOK, as_version=4)
     return sum(
         c.metadata.get("slideshow", {}).get("slide_type") == "slide"
-        and not (suppressed and deck.FIGURE_TAG in c.metadata.get("tags", []))
+        and not (suppressed and reveal.FIGURE_TAG in c.metadata.get("tags", []))
         for c in nb.cells
     )
 

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from analysis import config, ingest
+from analysis import config, readers
+from analysis import settings as limits
 from analysis.__main__ import main
 from analysis.audit import Audit
 from analysis.errors import InputError
@@ -23,7 +24,7 @@ CORPUS = pd.read_csv(make_corpus.MANIFEST, sep=";", dtype=str, keep_default_na=F
 
 def corpus_file(name: str, tmp_path: Path) -> Path:
     if name in make_corpus.GENERATED:
-        return make_corpus.big_file(tmp_path / name, config.MAX_EXPORT_BYTES + 1)
+        return make_corpus.big_file(tmp_path / name, limits.MAX_EXPORT_BYTES + 1)
     return make_corpus.FILES / name
 
 
@@ -56,7 +57,7 @@ def test_bad_export_is_repaired_and_logged_or_refused_in_one_line(case, tmp_path
 
 
 def test_german_excel_dates_are_read_day_first(tmp_path):
-    df = ingest.read_export(make_corpus.FILES / "german_excel.csv", Audit())
+    df = readers.read_export(make_corpus.FILES / "german_excel.csv", Audit())
     base, _ = make_corpus.base()
     expected = pd.to_datetime(base["submitdate"].replace("", None)).dt.floor("min")
     assert df["submitted_at"].tolist() == expected.tolist()
@@ -80,7 +81,7 @@ BASE = (make_corpus.FILES / "comma_delimiter.csv").read_bytes()
 def read_or_refuse(path: Path) -> None:
     """The reader either returns responses or raises InputError naming the file."""
     try:
-        df = ingest.read_export(path, Audit())
+        df = readers.read_export(path, Audit())
     except InputError as exc:
         assert str(exc).startswith(str(path)) and "\n" not in str(exc)
         return

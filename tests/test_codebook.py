@@ -15,8 +15,8 @@ def test_every_section_a_to_h_is_covered():
 
 def test_variable_and_export_column_names_are_unique():
     names = [v.name for v in CB.variables]
-    lime = [v.limesurvey_column for v in CB.variables]
-    forms = [v.forms_column for v in CB.variables if v.type != "multi"]
+    lime = [v.column("limesurvey") for v in CB.variables]
+    forms = [v.column("forms") for v in CB.variables if v.type != "multi"]
     assert len(set(names)) == len(names)
     assert len(set(lime)) == len(lime)
     assert len(set(forms)) == len(forms)
@@ -31,7 +31,7 @@ def test_every_scale_used_exists_and_every_coded_variable_has_one():
 def test_array_items_export_as_subquestion_columns():
     status = CB.question("D01")
     assert len(status) == 14
-    assert status[0].limesurvey_column == "D01[SQ001]"
+    assert status[0].column("limesurvey") == "D01[SQ001]"
     assert status[0].name == "offer_status_ozg_services"
 
 

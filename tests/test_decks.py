@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import briefing, codebook, config, deck, examples, pipeline, plots, weighting
+from analysis import codebook, config, examples, pipeline, plan, settings, weighting
+from analysis.report import deck, plots, reveal, slides
 from tests.deck_helpers import LAENDER, expected_slides, land_decks, slides_html
 from tests.test_examples import MARGINS
 
@@ -23,7 +24,7 @@ def test_one_deck_per_land_and_an_index_linking_them(pipeline_run):
     index = (root / "reports" / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+)"', index)
     subgroup_decks = [p for kind in ("land", "size", "type") for p in (root / "reports" / kind).glob("*.html")]
-    assert len(links) == 1 + len(subgroup_decks) and links[0] == config.BRIEFING_HTML
+    assert len(links) == 1 + len(subgroup_decks) and links[0] == plan.BRIEFING_HTML
     assert {f"land/{p.name}" for p in decks.values()} <= set(links)
     assert all((root / "reports" / link).is_file() for link in links)
     for land in LAENDER:
@@ -36,7 +37,7 @@ def test_a_land_with_fewer_than_three_responses_shows_a_notice_and_no_figures(pi
     root, _, _ = pipeline_run
     responses = pd.read_parquet(root / "processed" / config.RESPONSES_FILE)
     n = int((responses["land_code"].astype(object) == land).sum())
-    assert n < config.MIN_CELL_N  # the example has 0 or 1 of these
+    assert n < settings.MIN_CELL_N  # the example has 0 or 1 of these
     text = next(p for p in land_decks(root).values() if land.lower() in p.stem).read_text(encoding="utf-8")
     slides = slides_html(text)
     assert "werden zum Schutz der Antwortenden nicht ausgewiesen" in slides
@@ -89,12 +90,12 @@ def test_quotes_name_only_consenting_municipalities(pipeline_run):
     root, html, _ = pipeline_run
     text = html.read_text(encoding="utf-8")
     responses = pd.read_parquet(root / "processed" / config.RESPONSES_FILE)
-    d = briefing.load(root / "processed")
+    d = deck.load(root / "processed")
     consent = d.consented
-    quotes = briefing.example_quotes(responses, consent, d.coding, d.margins)
+    quotes = examples.quotes(responses, consent, d.coding, d.margins)
     cites = re.findall(r"<cite>– (.*?)</cite>", text)
-    assert 1 <= len(quotes) <= briefing.MAX_QUOTES and len(cites) == len(quotes)
-    assert quotes["namentlich"].any() and not quotes["namentlich"].all()  # the example has both
+    assert 1 <= len(quotes) <= examples.MAX_QUOTES and len(cites) == len(quotes)
+    assert quotes["named"].any() and not quotes["named"].all()  # the example has both
     quoted = responses[responses["good_example_text"].astype("string").str.strip().isin(quotes["text"])]
     for row in quoted[~quoted["response_id"].astype(str).isin(consent)].itertuples():
         for name in (row.register_name, row.municipality_name):
@@ -104,10 +105,10 @@ def test_quotes_name_only_consenting_municipalities(pipeline_run):
 
 def test_rerun_gives_a_byte_identical_deck(pipeline_run, tmp_path):
     root, html, _ = pipeline_run
-    job = pipeline.plan(root / "processed", ())[0]
+    job = pipeline.deck_jobs(root / "processed", ())[0]
     with pipeline.kernel() as km:
         pipeline.render([job], root / "processed", config.EXAMPLE_RAW, tmp_path, tmp_path, km)
-    assert (tmp_path / config.BRIEFING_HTML).read_bytes() == html.read_bytes()
+    assert (tmp_path / plan.BRIEFING_HTML).read_bytes() == html.read_bytes()
 
 
 def test_free_text_is_escaped(injected_deck):
@@ -121,7 +122,7 @@ def test_free_text_is_escaped(injected_deck):
 # --- units ---------------------------------------------------------------------------------------
 def test_html_table_escapes_every_cell():
     table = pd.DataFrame({"Name": ["<b>x</b>", "A & B"], "n": ["1.234", None]})
-    out = briefing.html_table(table, numeric=("n",)).data
+    out = slides.html_table(table, numeric=("n",)).data
     assert "<b>x</b>" not in out and "&lt;b&gt;x&lt;/b&gt;" in out and "A &amp; B" in out
     assert '<td class="num">1.234</td>' in out and '<td class="num"></td>' in out
 
@@ -151,19 +152,20 @@ def _quote_frame() -> pd.DataFrame:
 )
 def test_quotes_are_named_only_with_consent(consented, named, anonymous):
     frame = _quote_frame()
-    quotes = briefing.example_quotes(frame, consented, examples.code(frame), MARGINS)
+    quotes = examples.quotes(frame, consented, examples.code(frame), MARGINS)
     assert len(quotes) == 2  # too short and empty answers are not quoted
-    assert sorted(quotes.loc[quotes["namentlich"], "wer"]) == sorted(named)
+    wer = slides.quote_sources(quotes)
+    assert sorted(wer[quotes["named"]]) == sorted(named)
     for name in anonymous:
-        assert not quotes["wer"].str.contains(name).any()
-    assert quotes.loc[~quotes["namentlich"], "wer"].str.startswith("ohne Namen: ").all()
+        assert not wer.str.contains(name).any()
+    assert wer[~quotes["named"]].str.startswith("ohne Namen: ").all()
 
 
 def test_subgroup_values_cover_every_land_and_size_class():
     members = pd.Series(["Optimierer", "Bedächtige", "keinem Typ zuzuordnen"])
-    assert briefing.subgroup_values("land", members) == LAENDER
-    assert briefing.subgroup_values("size", members) == codebook.load().size_class["labels"]
-    assert briefing.subgroup_values("type", members) == ["Bedächtige", "Optimierer", "keinem Typ zuzuordnen"]
+    assert deck.subgroup_values("land", members) == LAENDER
+    assert deck.subgroup_values("size", members) == codebook.load().size_class["labels"]
+    assert deck.subgroup_values("type", members) == ["Bedächtige", "Optimierer", "keinem Typ zuzuordnen"]
 
 
 @pytest.mark.parametrize("text, expected", [("Baden-Württemberg", "baden-wuerttemberg"),
@@ -179,7 +181,7 @@ def test_chart_colours_contrast_with_white():
 
 
 def test_deck_text_colours_contrast_with_their_background():
-    css = (deck.TEMPLATES / "briefing" / "deck.css").read_text(encoding="utf-8")
+    css = (reveal.TEMPLATES / "briefing" / "deck.css").read_text(encoding="utf-8")
     colours = set(re.findall(r"(?<![-\w])color:\s*(#[0-9a-fA-F]{6})", css))
     colours |= set(re.findall(r"--r-(?:main|heading|link)-color:\s*(#[0-9a-fA-F]{6})", css))
     assert len(colours) >= 4
@@ -194,12 +196,12 @@ def test_domain_shares_are_the_weighted_shares_within_the_domain(cleaned):
     w = weighting.weight(responses, cleaned.margins)
     domain = responses["land_code"].astype(object) == "Bayern"
     shares = weighting.headline_shares(responses, w, domain=domain, totals=None)
-    label, col, test = weighting.HEADLINES[0]
+    h = codebook.load().headlines[0]
     data = w.design.data[domain.reindex(w.design.data.index).to_numpy()]
-    y = weighting.indicator(data[col], test)
+    y = weighting.indicator(data[h.column], h.holds)
     keep = y.notna()
     expected = np.average(y[keep], weights=data.loc[keep, "weight"])
-    row = shares.set_index("Kennzahl").loc[label]
-    assert row["Kommunen"] == pytest.approx(expected)
-    assert row["n"] == weighting.indicator(responses.loc[domain, col], test).notna().sum()
-    assert np.isnan(row["Einwohner"])  # no inhabitants given for the domain: not estimable
+    row = shares.set_index("indicator").loc[h.key]
+    assert row["municipalities_estimate"] == pytest.approx(expected)
+    assert row["n"] == weighting.indicator(responses.loc[domain, h.column], h.holds).notna().sum()
+    assert np.isnan(row["residents_estimate"])  # no inhabitants given for the domain: not estimable

@@ -10,7 +10,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import briefing, clean, codebook, config, examples, names
+from analysis import clean, codebook, config, examples, names, plan
+from analysis import settings as limits
+from analysis.report import catalogue, deck
 from tests.test_outputs_safe import readable
 
 
@@ -177,7 +179,7 @@ MARGINS = pd.DataFrame(
 def test_descriptions_fit_at_least_three_municipalities(unit_type, size_class, land, expected):
     responses = pd.DataFrame({"unit_type": [unit_type], "size_class": [size_class], "land_code": [land]})
     out = examples.describe(responses, MARGINS).iloc[0]
-    assert tuple(None if pd.isna(v) else v for v in out[["art", "groesse", "land"]]) == expected
+    assert tuple(None if pd.isna(v) else v for v in out[["unit_type", "size_class", "land"]]) == expected
 
 
 # --- who can learn from whom -----------------------------------------------------------------------
@@ -217,7 +219,7 @@ def test_exchange_table_names_planners_only_with_consent():
     r, members = _municipalities()
     consented = frozenset({"3", "4", "7", "6"})
     pairs = examples.exchange(r, members, consented)
-    table = examples.exchange_table(pairs, r, consented, MARGINS)
+    table = catalogue.exchange_table(pairs, r, consented, MARGINS)
     assert table.set_index("Antwort-ID").loc["1", "Planende Kommune"] == examples.UNNAMED
     assert table.set_index("Antwort-ID").loc["6", "Planende Kommune"] == "Gemeinde 6"
     peers = " ".join(table.filter(like="Vorreiter").stack())
@@ -227,8 +229,8 @@ def test_exchange_table_names_planners_only_with_consent():
 # --- a run's outputs -------------------------------------------------------------------------------
 def test_run_writes_the_catalogue_and_the_exchange_table(pipeline_run):
     root, html, _ = pipeline_run
-    folder = root / "reports" / examples.OUTPUT_DIR
-    catalogue = pd.read_excel(folder / examples.CATALOGUE_XLSX, sheet_name=None)
+    folder = root / "reports" / config.EXAMPLES_DIR
+    catalogue = pd.read_excel(folder / config.CATALOGUE_XLSX, sheet_name=None)
     assert set(catalogue) == {"Katalog", "Kategorien", "Hinweise"}
     responses, _, _ = clean.load_processed(root / "processed")
     with_text = responses["good_example_text"].astype("string").str.strip().fillna("").ne("")
@@ -236,14 +238,14 @@ def test_run_writes_the_catalogue_and_the_exchange_table(pipeline_run):
         catalogue["Katalog"]["Beispiel"].nunique()
         == responses.loc[with_text, "good_example_text"].str.strip().nunique()
     )
-    exchange = pd.read_excel(folder / examples.EXCHANGE_XLSX, sheet_name=None)
+    exchange = pd.read_excel(folder / config.EXCHANGE_XLSX, sheet_name=None)
     assert len(exchange["Austausch"]) > 100 and len(exchange["Je Angebot"]) == 14
-    page = (folder / examples.CATALOGUE_HTML).read_text(encoding="utf-8")
+    page = (folder / config.CATALOGUE_HTML).read_text(encoding="utf-8")
     assert "SIMULIERTE DATEN" in page and page.count("<blockquote>") == len(catalogue["Katalog"])
     shown = [int(n.replace(".", "")) for n in re.findall(r"\(([\d.]+) Beispiele\)", page)]
-    assert shown and min(shown) >= config.MIN_CELL_N and "weniger als 3 Beispiele" in page  # small counts hidden
+    assert shown and min(shown) >= limits.MIN_CELL_N and "weniger als 3 Beispiele" in page  # small counts hidden
     counts = catalogue["Kategorien"]["Beispiele (Kommunen)"].astype(str)
-    assert all(c == "–" or int(c.replace(".", "")) >= config.MIN_CELL_N for c in counts)
+    assert all(c == "–" or int(c.replace(".", "")) >= limits.MIN_CELL_N for c in counts)
     deck = html.read_text(encoding="utf-8")
     assert "Gute Beispiele: worum geht es?" in deck and "Wer kann von wem lernen?" in deck
     assert re.search(r"Für \d+ Kommunen, die „[^“]+“ planen oder umsetzen, gibt es \d+ Vorreiter", deck)
@@ -251,11 +253,11 @@ def test_run_writes_the_catalogue_and_the_exchange_table(pipeline_run):
 
 def test_quotes_are_one_per_frequent_theme(pipeline_run):
     root, _, _ = pipeline_run
-    d = briefing.load(root / "processed")
-    quotes = briefing.example_quotes(d.responses, d.consented, d.coding, d.margins)
+    d = deck.load(root / "processed")
+    quotes = examples.quotes(d.responses, d.consented, d.coding, d.margins)
     top = [c for c in examples.category_counts(d.coding)["label"] if c != examples.label(examples.OTHER)]
-    assert 3 <= len(quotes) <= briefing.MAX_QUOTES and quotes["thema"].tolist() == top[: len(quotes)]
-    assert quotes["namentlich"].any() and not quotes["namentlich"].all()
+    assert 3 <= len(quotes) <= examples.MAX_QUOTES and quotes["topic"].tolist() == top[: len(quotes)]
+    assert quotes["named"].any() and not quotes["named"].all()
 
 
 def names_by_consent(root) -> tuple[set[str], set[str]]:
@@ -291,8 +293,8 @@ def test_no_output_for_readers_names_a_municipality_without_consent(pipeline_run
     scanned = [p for p in (root / "reports").rglob("*") if p.is_file() and p.suffix in {".html", ".xlsx", ".ipynb"}
                and p.relative_to(root / "reports").as_posix() != CLEANING_RECORD]  # fmt: skip
     assert pattern.search(readable(root / "reports" / CLEANING_RECORD))  # the scan does find names
-    assert {p.name for p in scanned} >= {examples.CATALOGUE_HTML, examples.CATALOGUE_XLSX, examples.EXCHANGE_XLSX,
-                                         config.BRIEFING_HTML, "06_examples.ipynb"}  # fmt: skip
+    assert {p.name for p in scanned} >= {config.CATALOGUE_HTML, config.CATALOGUE_XLSX, config.EXCHANGE_XLSX,
+                                         plan.BRIEFING_HTML, "06_examples.ipynb"}  # fmt: skip
     for path in scanned:
         found = sorted(set(pattern.findall(may_appear.sub(" ", readable(path)))))  # "Kleve" in "Kleve, Stadt"
         assert not found, f"{path.relative_to(root)}: {found[:5]}"

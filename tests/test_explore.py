@@ -8,7 +8,7 @@ import pytest
 from scipy import stats
 from scipy.stats import contingency
 
-from analysis import config, explore
+from analysis import explore, settings
 from analysis import survey as sv
 from tests.test_survey import DESIGNS
 
@@ -94,7 +94,7 @@ def test_filtered_crosstab_shares_and_suppression(processed):
     table = explore.crosstab(sel, "has_cdo", "size_class")
     n = table.loc["n (ungewichtet)"]
     shown = [c for c in table.columns if not str(c).endswith("(unterdrückt)")]
-    assert (n[shown] >= config.MIN_CELL_N).all()
+    assert (n[shown] >= settings.MIN_CELL_N).all()
     assert table[shown].drop(index="n (ungewichtet)").sum().round(1).eq(100).all()
     hidden = [c for c in table.columns if str(c).endswith("(unterdrückt)")]
     assert table[hidden].isna().all().all()

@@ -10,7 +10,8 @@ import pandas as pd
 import pyreadstat
 import pytest
 
-from analysis import clean, codebook, codebook_document, config, exports
+from analysis import clean, codebook, config, files, settings
+from analysis.report import codebook_document, exports
 
 FORMATS = ["kommunen_digital.parquet", "kommunen_digital.csv", "kommunen_digital_excel.csv", "kommunen_digital.sav",
            "kommunen_digital.dta", "tabellen.xlsx", "codebuch.md"]  # fmt: skip
@@ -32,7 +33,7 @@ FORMATS = ["kommunen_digital.parquet", "kommunen_digital.csv", "kommunen_digital
 )
 def test_neutralise_text(value, expected):
     df = pd.DataFrame({"text": pd.Series([value, None], dtype="string"), "obj": [value, 1.5]})
-    out = exports.neutralise(df)
+    out = files.neutralise(df)
     assert out["text"].iloc[0] == expected
     assert out["obj"].iloc[0] == expected
     assert pd.isna(out["text"].iloc[1]) and out["obj"].iloc[1] == 1.5
@@ -40,7 +41,7 @@ def test_neutralise_text(value, expected):
 
 def test_neutralise_leaves_numbers_and_renames_categories():
     df = pd.DataFrame({"x": [-1.0, 2.0], "c": pd.Categorical(["=a", "b"], categories=["=a", "b"])})
-    out = exports.neutralise(df)
+    out = files.neutralise(df)
     assert out["x"].tolist() == [-1.0, 2.0]
     assert list(out["c"].cat.categories) == ["'=a", "b"] and out["c"].iloc[0] == "'=a"
 
@@ -126,7 +127,7 @@ def test_workbook_sheets_are_suppressed_and_formula_free(export_dir):
     assert {"Hinweise", "Länder", "Kennzahlen", "Hypothesen", "Kommunentypen"} <= set(book.sheetnames)
     assert not [c.coordinate for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]
     laender = pd.read_excel(export_dir / "tabellen.xlsx", sheet_name="Länder")
-    assert (laender["Kommunen"].dropna() >= config.MIN_CELL_N).all()
+    assert (laender["Kommunen"].dropna() >= settings.MIN_CELL_N).all()
     hidden = laender["Hinweis"].notna()
     assert laender.loc[hidden, ["Kommunen", "Anteil (%)"]].isna().all().all()
 

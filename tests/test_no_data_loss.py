@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from analysis import briefing, clean, config, files, pipeline
+from analysis import clean, config, files, pipeline
 from analysis.errors import InputError
+from analysis.report import deck
 
 
 def checksums(root: Path) -> dict[str, str]:
@@ -58,7 +59,7 @@ def test_a_killed_run_leaves_the_previous_outputs_intact_and_usable(previous_run
     assert checksums(root) == before  # nothing changed, nothing added, nothing half-written
     assert files.sha256(config.EXAMPLE_RAW) == raw_before
     responses, audit_table, _ = clean.load_processed(root / "processed")  # usable
-    assert len(responses) > 0 and len(audit_table) > 0 and briefing.load(root / "processed").n == len(responses)
+    assert len(responses) > 0 and len(audit_table) > 0 and deck.load(root / "processed").n == len(responses)
     stages = list(root.glob(f"{pipeline.STAGE_PREFIX}*"))
     assert stages  # the dead run's staging folder ...
     pipeline._remove_dead_stages(root)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import config
+from analysis import config, plan, settings
 from tests.deck_helpers import slides_html
 
 #: The simulator's templates for personal data in free text (analysis.simulate._plant_value_mess),
@@ -130,7 +130,7 @@ def small_counts_in_tables(tables: list[list[list[str]]]) -> list[str]:
         for col in [i for i, h in enumerate(header) if h in COUNT_HEADERS]:
             for row in table[1:]:
                 n = _number(row[col]) if col < len(row) else None
-                if n is not None and n < config.MIN_CELL_N and n != 0:
+                if n is not None and n < settings.MIN_CELL_N and n != 0:
                     problems.append(f"{header[0]} {row[0]!r}: {header[col]} = {n}")
                 if n == 0 and any(c.strip() for i, c in enumerate(row[1:], 1) if i != col and "unterdrückt" not in c):
                     problems.append(f"{header[0]} {row[0]!r}: figures for n = 0")
@@ -138,10 +138,8 @@ def small_counts_in_tables(tables: list[list[list[str]]]) -> list[str]:
 
 
 def decks(root: Path) -> list[Path]:
-    from analysis.pipeline import SUBGROUP_KINDS
-
-    subgroups = [p for kind in SUBGROUP_KINDS for p in sorted((root / "reports" / kind).glob("*.html"))]
-    return [root / "reports" / config.BRIEFING_HTML, *subgroups]
+    subgroups = [p for kind in plan.SUBGROUPS for p in sorted((root / "reports" / kind).glob("*.html"))]
+    return [root / "reports" / plan.BRIEFING_HTML, *subgroups]
 
 
 def test_every_deck_has_subgroup_decks_to_sweep(pipeline_run):
@@ -157,7 +155,7 @@ def test_no_deck_shows_a_figure_for_fewer_than_three_municipalities(pipeline_run
         text = slides_html(path.read_text(encoding="utf-8"))
         readable_text = html.unescape(re.sub(r"<[^>]+>", " ", text))
         for n in re.findall(r"\bn = ([\d.]+)", readable_text):
-            if _number(n) is not None and _number(n) < config.MIN_CELL_N:
+            if _number(n) is not None and _number(n) < settings.MIN_CELL_N:
                 problems.append(f"{path.name}: n = {n}")
         for m in re.finditer(r"(?<!als )(?<![\d.,])([12]) (Kommunen|Kommune|Antworten|Antwort)\b", readable_text):
             problems.append(f"{path.name}: „{readable_text[max(0, m.start() - 40) : m.end()]}“")
@@ -189,7 +187,7 @@ def test_the_sweep_finds_small_counts(counts, problem):
 
 # --- injection --------------------------------------------------------------------------------------
 def test_script_in_free_text_is_text_in_the_exports(injected_deck):
-    from analysis import exports
+    from analysis.report import exports
 
     processed = injected_deck.parent.parent / "processed"
     exports.write_all(processed)

@@ -5,7 +5,7 @@ import re
 import pandas as pd
 import pytest
 
-from analysis import config, files
+from analysis import config, files, plan
 from tests.deck_helpers import slides_html
 
 
@@ -54,7 +54,7 @@ def test_briefing_shows_maturity_and_hypothesis_verdicts(run):
 
 def test_briefing_shows_no_code(run):
     text = run[1].read_text(encoding="utf-8")
-    assert "load_processed" not in text and "briefing.slide_" not in text
+    assert "load_processed" not in text and "slides.slide_" not in text
     assert 'class="highlight hl-ipython3"' not in text and "from analysis import" not in text
 
 
@@ -73,7 +73,7 @@ def test_small_groups_are_suppressed(run):
 
 def test_outputs_land_where_the_readme_says(run):
     root, html, before = run
-    assert html == root / "reports" / config.BRIEFING_HTML
+    assert html == root / "reports" / plan.BRIEFING_HTML
     for name in (config.RESPONSES_FILE, config.AUDIT_FILE, config.AUDIT_CSV, "provenance.json"):
         assert (root / "processed" / name).is_file()
     assert (root / "reports" / "executed" / "01_clean.ipynb").is_file()

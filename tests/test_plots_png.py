@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from analysis import plots
+from analysis.report import plots
 
 
 def tight(fig) -> np.ndarray:

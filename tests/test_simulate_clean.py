@@ -118,7 +118,7 @@ def test_processed_data_are_typed_and_labelled(cleaned):
 
 
 def test_the_bundled_example_is_simulated_and_intact():
-    prov = json.loads(simulate.provenance_path(config.EXAMPLE_RAW).read_text(encoding="utf-8"))
+    prov = json.loads(config.provenance_path(config.EXAMPLE_RAW).read_text(encoding="utf-8"))
     assert prov["simulated"] is True and prov["generator"] == "analysis.simulate"
     assert prov["sha256"] == files.sha256(config.EXAMPLE_RAW)
     assert 380 <= prov["n"] <= 420
@@ -144,7 +144,7 @@ def test_simulating_from_the_official_register(tmp_path):
 @requires_register
 def test_make_example_reproduces_the_bundled_example(tmp_path):
     """The committed example is what `make example` writes (it had drifted from the simulator)."""
-    prov = json.loads(simulate.provenance_path(config.EXAMPLE_RAW).read_text(encoding="utf-8"))
+    prov = json.loads(config.provenance_path(config.EXAMPLE_RAW).read_text(encoding="utf-8"))
     export, truth_rows, truth = simulate.simulate(prov["n"], prov["seed"], prov["format"], config.SHARED_REGISTER)
     written = simulate.write_export(export, truth_rows, truth, tmp_path / config.EXAMPLE_RAW.name)
     for path in written[:2]:  # the export and its per-row truth

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import clean, config, simulate, typology
+from analysis import clean, config, typology
 
 GOALS = [key for _, key in typology.goal_items()]
 
@@ -43,7 +43,7 @@ def test_example_has_four_labelled_types_that_recover_the_planted_ones(example):
     responses, types = example
     assert set(types.members) == set(typology.SIGNATURES)
     assert types.preferred_k == 4 and types.gmm_agreement > 0.9
-    ari = typology.planted_agreement(types.members, responses, simulate.truth_path(config.EXAMPLE_RAW))
+    ari = typology.planted_agreement(types.members, responses, config.truth_path(config.EXAMPLE_RAW))
     assert ari > 0.9
 
 
@@ -56,8 +56,8 @@ def test_labels_are_stable_under_another_seed(example):
 def test_bootstrap_stability_per_type(example):
     responses, types = example
     table, ari = typology.stability(responses, types, n_boot=5)
-    assert set(table["Typ"]) == set(typology.SIGNATURES)
-    assert table["Jaccard (Mittel)"].between(0.75, 1).all() and 0.75 < ari <= 1
+    assert set(table["kommunentyp"]) == set(typology.SIGNATURES)
+    assert table["jaccard_mean"].between(0.75, 1).all() and 0.75 < ari <= 1
 
 
 def test_assignment_of_the_analysed_respondents_reproduces_their_types(example, tmp_path):
@@ -80,7 +80,7 @@ def test_profiles_suppress_types_with_fewer_than_three_municipalities(example):
     members.iloc[:2] = "Einzelfall"
     profiles = typology.profiles(responses, members)
     assert profiles.loc["Einzelfall", "n"] == 2 and profiles.loc["Einzelfall"].drop("n").isna().all()
-    assert profiles.loc["Bedächtige", "Reifegrad (Mittel)"] > 0
+    assert profiles.loc["Bedächtige", "mean_maturity_index"] > 0
 
 
 def test_planted_agreement_is_nan_without_matching_truth(example, tmp_path):

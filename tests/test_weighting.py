@@ -212,8 +212,8 @@ def test_cleaning_without_register_weights_to_the_committed_margins(cleaned):
     assert (responses["match_status"] == "ohne Verzeichnis").all() and responses["register_key"].isna().all()
     w = weighting.weight(responses, cleaned.margins)
     distances = weighting.margin_distances(w, responses, cleaned.margins)
-    gem = distances[distances["Gruppe"] == "Gemeinden"]
-    assert (gem["Abstand gewichtet"] < 0.02).all() and (gem["Abstand ungewichtet"] > 0.05).all()
+    gem = distances[distances["group"] == "Gemeinden"]
+    assert (gem["distance_weighted"] < 0.02).all() and (gem["distance_unweighted"] > 0.05).all()
     assert cleaned.provenance["register"]["source"].startswith("Statistisches Bundesamt")
 
 
@@ -228,9 +228,10 @@ def test_loading_the_processed_weights_gives_the_fitted_design(cleaned):
 def test_headline_table_has_all_three_views(cleaned):
     w = weighting.weight(cleaned.responses, cleaned.margins)
     table = weighting.headline_shares(cleaned.responses, w)
-    assert len(table) == len(weighting.HEADLINES)
-    for view in ("ungewichtet", "Kommunen", "Einwohner"):
-        assert ((table[f"{view}_von"] <= table[view]) & (table[view] <= table[f"{view}_bis"])).all()
+    assert table["indicator"].tolist() == [h.key for h in codebook.load().headlines]
+    for view in ("unweighted_", "municipalities_", "residents_"):
+        est = table[f"{view}estimate"]
+        assert ((table[f"{view}ci_low"] <= est) & (est <= table[f"{view}ci_high"])).all()
 
 
 def test_headline_share_of_a_domain_behind_unweighted_rows(cleaned):
@@ -242,9 +243,9 @@ def test_headline_share_of_a_domain_behind_unweighted_rows(cleaned):
     w = weighting.weight(responses, cleaned.margins)
     domain = responses["land_code"] == responses["land_code"].mode()[0]
     table = weighting.headline_shares(responses, w, domain=domain)
-    label, col, test = weighting.HEADLINES[0]
+    h = codebook.load().headlines[0]
     weights = pd.Series(w.frame["weight"].to_numpy(), index=w.frame.index)
-    y = weighting.indicator(responses[col], test)
+    y = weighting.indicator(responses[h.column], h.holds)
     rows = weights.index[domain.loc[weights.index].to_numpy() & y.loc[weights.index].notna().to_numpy()]
     expected = (weights[rows] * y[rows]).sum() / weights[rows].sum()
-    assert table.loc[table["Kennzahl"] == label, "Kommunen"].iloc[0] == pytest.approx(expected)
+    assert table.loc[table["indicator"] == h.key, "municipalities_estimate"].iloc[0] == pytest.approx(expected)

@@ -20,13 +20,14 @@ def _simulate(args: argparse.Namespace) -> None:
 
 
 def _clean(args: argparse.Namespace) -> None:
-    from . import audit, clean
+    from . import clean
+    from .report import tables
 
     result = clean.clean(args.raw, args.register)
     for path in clean.save(result, args.out):
         print(f"geschrieben: {path}")
     print(f"{result.provenance['n_raw']} Antworten gelesen, {result.provenance['n_clean']} nach der Bereinigung")
-    print(audit.summary(result.audit).to_string(index=False))
+    print(tables.cleaning_summary(result.audit).to_string(index=False))
 
 
 def _register(args: argparse.Namespace) -> None:
@@ -42,11 +43,9 @@ def _register(args: argparse.Namespace) -> None:
 
 
 def _match(args: argparse.Namespace) -> None:
-    from . import match
+    from . import files, match
 
     table = match.match_file(args.gv, args.names)
-    from . import files
-
     files.write_csv(table, args.out, sep=";", encoding="utf-8-sig")
     counts = table["status"].value_counts()
     print(f"geschrieben: {args.out}")
@@ -87,13 +86,14 @@ def _run(args: argparse.Namespace) -> None:
 
 
 def _codebook(args: argparse.Namespace) -> None:
-    from . import codebook_document, files
+    from . import files
+    from .report import codebook_document
 
     print(f"geschrieben: {files.write_text(args.out, codebook_document.markdown())}")
 
 
 def _export(args: argparse.Namespace) -> None:
-    from . import exports
+    from .report import exports
 
     for path in exports.write_all(args.data):
         print(f"geschrieben: {path}")

@@ -52,17 +52,21 @@ def _text(value) -> str:
     return privacy.scrubbed(str(value))
 
 
+#: The kinds of audit rows, in the order `summary` lists them, with their German names.
+KINDS = {"record_dropped": "Datensätze entfernt", "file": "Hinweise zur Datei", "value_changed": "Werte geändert"}
+
+
 def summary(audit: pd.DataFrame) -> pd.DataFrame:
-    """Counts of audit rows by rule: dropped records and changed values."""
-    kind = audit["column"].eq(WHOLE_RECORD).map({True: "Datensätze entfernt", False: "Werte geändert"})
-    kind = kind.mask(audit["response_id"].eq(FILE), "Hinweise zur Datei")
+    """Counts of audit rows by rule and kind (`KINDS`), most frequent first within a kind."""
+    kind = audit["column"].eq(WHOLE_RECORD).map({True: "record_dropped", False: "value_changed"})
+    kind = kind.mask(audit["response_id"].eq(FILE), "file")
     return (
-        audit.assign(Art=kind)
-        .groupby(["rule", "Art"], observed=True)
+        audit.assign(kind=pd.Categorical(kind, categories=list(KINDS)))
+        .groupby(["rule", "kind"], observed=True)
         .size()
-        .rename("Anzahl")
+        .rename("count")
         .reset_index()
-        .rename(columns={"rule": "Regel"})
-        .sort_values(["Art", "Anzahl"], ascending=[True, False], kind="stable")
+        .sort_values(["kind", "count"], ascending=[True, False], kind="stable")
         .reset_index(drop=True)
+        .astype({"kind": "string"})
     )

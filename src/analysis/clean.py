@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 import pandera.errors
 
-from . import codebook, config, files, ingest, match, names, privacy, register, simulate, weighting
+from . import codebook, config, files, match, names, privacy, readers, register, settings, weighting
 from .audit import WHOLE_RECORD, Audit
 from .errors import InputError
 from .parse import parse_number
@@ -26,7 +26,7 @@ Step = Callable[[pd.DataFrame, Audit], pd.DataFrame]
 def drop_test_responses(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     """Responses whose municipality name marks a test ("Test", "asdf", "bitte löschen")."""
     words = df["municipality_name"].map(lambda s: set(names.fold(s or "").replace("-", " ").split()))
-    is_test = words.map(lambda w: bool(w & config.TEST_NAME_WORDS))
+    is_test = words.map(lambda w: bool(w & settings.TEST_NAME_WORDS))
     audit.drop(df[is_test], "test_response", "Testeingabe (Name der Kommune)")
     return df[~is_test]
 
@@ -34,12 +34,12 @@ def drop_test_responses(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
 def drop_speeders(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     """Complete responses much faster than the median complete response."""
     complete = df["submitted_at"].notna() & df["interview_time_s"].notna()
-    limit = config.SPEEDER_FRACTION_OF_MEDIAN * df.loc[complete, "interview_time_s"].median()
+    limit = settings.SPEEDER_FRACTION_OF_MEDIAN * df.loc[complete, "interview_time_s"].median()
     fast = complete & (df["interview_time_s"] < limit)
     audit.drop(
         df[fast],
         "speeder",
-        f"Bearbeitungszeit unter {limit:.0f} s ({config.SPEEDER_FRACTION_OF_MEDIAN:.0%} des Medians)",
+        f"Bearbeitungszeit unter {limit:.0f} s ({settings.SPEEDER_FRACTION_OF_MEDIAN:.0%} des Medians)",
     )
     return df[~fast]
 
@@ -47,13 +47,13 @@ def drop_speeders(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
 def drop_straightliners(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     """Responses that gave one and the same answer to every item of every grid."""
     cb = codebook.load()
-    cols = [v.name for q in config.STRAIGHTLINING_GRIDS for v in cb.question(q)]
+    cols = [v.name for q in settings.STRAIGHTLINING_GRIDS for v in cb.question(q)]
     grid = df[cols]
     flat = grid.notna().all(axis=1) & grid.eq(grid.iloc[:, 0], axis=0).all(axis=1)
     audit.drop(
         df[flat],
         "straightliner",
-        f"gleiche Antwort auf alle {len(cols)} Aussagen ({', '.join(config.STRAIGHTLINING_GRIDS)})",
+        f"gleiche Antwort auf alle {len(cols)} Aussagen ({', '.join(settings.STRAIGHTLINING_GRIDS)})",
     )
     return df[~flat]
 
@@ -149,9 +149,9 @@ def parse_numbers(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
 
 def scrub_free_text(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     """Personal data inside free text (e-mail, phone, names) replaced by placeholders; text
-    longer than `config.MAX_FREE_TEXT_CHARS` cut."""
+    longer than `settings.MAX_FREE_TEXT_CHARS` cut."""
     df = df.copy()
-    limit = config.MAX_FREE_TEXT_CHARS
+    limit = settings.MAX_FREE_TEXT_CHARS
     for v in codebook.load().of_type("free_text"):
         for idx, text in df[v.name].dropna().items():
             if len(text) > limit:
@@ -308,7 +308,7 @@ def clean(raw_path: Path, register_path: Path | None = None) -> CleanResult:
     """
     raw_path = Path(raw_path)
     audit = Audit()
-    df = ingest.read_export(raw_path, audit)
+    df = readers.read_export(raw_path, audit)
     n_raw = len(df)
     extra, margins, source = register_steps(register_path)
     for step in [*STEPS, *extra]:
@@ -331,7 +331,7 @@ def clean(raw_path: Path, register_path: Path | None = None) -> CleanResult:
             rid = responses.at[first["index"], "response_id"]
             row = int(df.loc[df["response_id"] == rid, "source_row"].iloc[0])
         column = first["column"]
-        source = cb.by_name[column].limesurvey_column if column in cb.by_name else None
+        source = cb.by_name[column].column(df.attrs.get("format", "limesurvey")) if column in cb.by_name else None
         problem = ("Pflichtangabe fehlt oder ist ungültig" if first["check"] == "not_nullable"
                    else f"Prüfung fehlgeschlagen: Wert {first['failure_case']!r} ({first['check']})")  # fmt: skip
         raise InputError(raw_path, problem, row=row, column=f"{source} ({column})" if source else column) from None
@@ -356,7 +356,7 @@ def _contacts(df: pd.DataFrame, cb: codebook.Codebook) -> pd.DataFrame:
 
 
 def _provenance(raw_path: Path, fmt: str, n_raw: int, n_clean: int) -> dict:
-    sidecar = simulate.provenance_path(raw_path)
+    sidecar = config.provenance_path(raw_path)
     source = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.is_file() else {}
     return {
         "raw_file": raw_path.name,

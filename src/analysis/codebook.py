@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 
 import pandas as pd
 import pandera.pandas as pa
 import yaml
 
-#: Columns every processed response carries besides the codebook's variables.
-META_COLUMNS = {
-    "response_id": ("Antwort-ID", "Response id"),
-    "started_at": ("Beginn", "Started at"),
-    "submitted_at": ("Abgeschickt am", "Submitted at"),
-    "interview_time_s": ("Bearbeitungsdauer (Sekunden)", "Interview time (seconds)"),
-    "last_page": ("Letzte besuchte Seite", "Last page reached"),
-    "is_complete": ("Vollständig abgeschickt", "Submitted completely"),
-}
+from . import config
 
 
 @dataclass(frozen=True)
@@ -31,8 +22,8 @@ class Variable:
     label_de: str
     label_en: str
     page: int
-    limesurvey_column: str
-    forms_column: str
+    #: export format -> the column that holds this variable (`formats` in the codebook)
+    columns: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     scale: str | None = None
     unit: str | None = None
     min: float | None = None
@@ -41,10 +32,15 @@ class Variable:
     item_key: str | None = None
     item_label_de: str | None = None
     question_label_de: str | None = None
+    question_text_de: str | None = None
 
     @property
     def is_personal(self) -> bool:
         return self.type == "personal"
+
+    def column(self, fmt: str) -> str:
+        """The column of this variable in an export of format `fmt` ("limesurvey", "forms", ...)."""
+        return self.columns[fmt]
 
 
 @dataclass(frozen=True)
@@ -58,6 +54,23 @@ class Scale:
         return list(self.codes.values())
 
 
+@dataclass(frozen=True)
+class Headline:
+    """A headline indicator: whether `column` is one of `values`, or at least `min`."""
+
+    key: str
+    column: str
+    label_de: str
+    values: tuple[str, ...] = ()
+    min: float | None = None
+
+    def holds(self, values: pd.Series) -> pd.Series:
+        """True or False per (non-missing) answer."""
+        if self.min is not None:
+            return values >= self.min
+        return values.astype(object).isin(self.values)
+
+
 class Codebook:
     """Read-only view of `codebook.yaml`."""
 
@@ -65,6 +78,12 @@ class Codebook:
         self.raw = raw
         self.title_de: str = raw["survey"]["title_de"]
         self.pages: int = raw["survey"]["pages"]
+        #: page -> section title ("A. Die Kommune")
+        self.sections: dict[int, str] = {int(k): v for k, v in raw["survey"]["sections"].items()}
+        #: export format -> its name and column patterns (see `formats` in codebook.yaml)
+        self.formats: dict[str, dict] = raw["formats"]
+        #: meta column -> dtype and labels; every processed response carries these
+        self.meta: dict[str, dict] = raw["meta"]
         self.missing_codes: dict[str, str] = {str(k): v for k, v in raw["missing_codes"].items()}
         self.scales = {
             key: Scale(key, {str(c): lab for c, lab in s["codes"].items()}, bool(s["ordered"]))
@@ -74,11 +93,15 @@ class Codebook:
         self.register_columns: dict[str, dict] = raw["derived"]["register"]
         self.maturity: dict = raw["derived"]["maturity"]
         self.kommunentyp: dict = raw["derived"]["kommunentyp"]
+        self.headlines: list[Headline] = [
+            Headline(h["key"], h["column"], h["label_de"], tuple(h.get("values", ())), h.get("min"))
+            for h in raw["derived"]["headlines"]
+        ]
         #: The dictionary for coding the good examples (see `analysis.examples`).
         self.example_categories: dict = raw["example_categories"]
         #: How cleaning derives each kind of variable (German prose, for the codebook document).
         self.cleaning: dict = raw["cleaning"]
-        self.variables: list[Variable] = [v for q in raw["questions"] for v in _expand(q)]
+        self.variables: list[Variable] = [v for q in raw["questions"] for v in _expand(q, self.formats)]
         self.by_name = {v.name: v for v in self.variables}
         if len(self.by_name) != len(self.variables):
             raise ValueError("codebook: duplicate variable names")
@@ -102,8 +125,8 @@ class Codebook:
     # --- labels -------------------------------------------------------------------------
     def label(self, name: str, lang: str = "de") -> str:
         """Plot or table label of a column (items: the item's own label)."""
-        if name in META_COLUMNS:
-            return META_COLUMNS[name][0 if lang == "de" else 1]
+        if name in self.meta:
+            return self.meta[name][f"label_{lang}"]
         if name == "size_class":
             return self.size_class[f"label_{lang}"]
         if name in self.register_columns:
@@ -130,6 +153,8 @@ class Codebook:
         """The pandas dtype a variable has in the processed data."""
         if name == "size_class":
             return pd.CategoricalDtype(self.size_class["labels"], ordered=True)
+        if name in self.meta:
+            return self.meta[name]["dtype"]
         if name in self.register_columns:
             spec = self.register_columns[name]
             return pd.CategoricalDtype(spec["categories"]) if spec["dtype"] == "category" else spec["dtype"]
@@ -149,18 +174,22 @@ class Codebook:
         """Column order of the processed responses table."""
         names = [v.name for v in self.analysis_variables]
         names.insert(names.index("population") + 1, "size_class")
-        return list(META_COLUMNS) + names + list(self.register_columns)
+        return list(self.meta) + names + list(self.register_columns)
 
     # --- validation -----------------------------------------------------------------------
     def schema(self) -> pa.DataFrameSchema:
         """pandera schema of the processed responses, generated from the codebook."""
+        meta_checks = {
+            "response_id": dict(unique=True, nullable=False),
+            "interview_time_s": dict(checks=pa.Check.ge(0)),
+            "last_page": dict(checks=pa.Check.in_range(0, self.pages)),
+            "is_complete": dict(nullable=False),
+        }
         cols = {
-            "response_id": pa.Column("string", unique=True),
-            "started_at": pa.Column("datetime64[ns]", nullable=True),
-            "submitted_at": pa.Column("datetime64[ns]", nullable=True),
-            "interview_time_s": pa.Column("Float64", pa.Check.ge(0), nullable=True),
-            "last_page": pa.Column("Int8", pa.Check.in_range(0, self.pages), nullable=True),
-            "is_complete": pa.Column("boolean"),
+            **{
+                name: pa.Column(self.dtype(name), **{"nullable": True, **meta_checks.get(name, {})})
+                for name in self.meta
+            },  # fmt: skip
             "size_class": pa.Column(self.dtype("size_class"), nullable=True),
             **{name: pa.Column(self.dtype(name), nullable=True) for name in self.register_columns},
         }
@@ -178,7 +207,19 @@ class Codebook:
         return pa.DataFrameSchema(ordered, strict=True, ordered=True, name="responses")
 
 
-def _expand(q: dict) -> list[Variable]:
+def _columns(formats: dict[str, dict], q: dict, item: dict | None = None) -> dict[str, str]:
+    """The column of a question (or of one item of it) in every export format."""
+    fields = {"id": q["id"], "text_de": q.get("text_de", q["label_de"])}
+    if item is not None:
+        fields |= {"sq": item["sq"], "item_label_de": item["label_de"]}
+    out = {}
+    for fmt, spec in formats.items():
+        kind = "question" if item is None else ("multi" if q["type"] == "multi" and "multi" in spec else "item")
+        out[fmt] = spec[kind].format(**fields)
+    return out
+
+
+def _expand(q: dict, formats: dict[str, dict]) -> list[Variable]:
     common = dict(
         question_id=q["id"],
         type=q["type"],
@@ -189,6 +230,7 @@ def _expand(q: dict) -> list[Variable]:
         max=q.get("max"),
         required=bool(q.get("required", False)),
         question_label_de=q["label_de"],
+        question_text_de=q.get("text_de"),
     )
     if "items" not in q:
         return [
@@ -196,8 +238,7 @@ def _expand(q: dict) -> list[Variable]:
                 name=q["name"],
                 label_de=q["label_de"],
                 label_en=q["label_en"],
-                limesurvey_column=q["id"],
-                forms_column=q["forms"],
+                columns=_columns(formats, q),
                 **common,
             )
         ]
@@ -206,9 +247,7 @@ def _expand(q: dict) -> list[Variable]:
             name=f"{q['name']}_{it['key']}",
             label_de=f"{q['label_de']}: {it['label_de']}",
             label_en=f"{q['label_en']}: {it['label_en']}",
-            limesurvey_column=f"{q['id']}[{it['sq']}]",
-            # Forms puts a multiple-choice question in one column, a Likert grid in one per row
-            forms_column=q["forms"] if q["type"] == "multi" else f"{q['forms']}.{it['label_de']}",
+            columns=_columns(formats, q, it),
             item_key=it["key"],
             item_label_de=it["label_de"],
             **common,
@@ -219,6 +258,5 @@ def _expand(q: dict) -> list[Variable]:
 
 @cache
 def load() -> Codebook:
-    """The project's codebook (cached)."""
-    text = resources.files("analysis").joinpath("codebook.yaml").read_text(encoding="utf-8")
-    return Codebook(yaml.safe_load(text))
+    """The project's codebook, `config.CODEBOOK` (cached)."""
+    return Codebook(yaml.safe_load(config.CODEBOOK.read_text(encoding="utf-8")))

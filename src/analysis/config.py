@@ -1,4 +1,6 @@
-"""Every path of the project, built from its root; notebooks and code never hard-code paths."""
+"""Every path of the project, built from its root; notebooks and code never hard-code paths.
+
+Thresholds live in `settings`, the notebooks a run executes in `plan`."""
 
 from __future__ import annotations
 
@@ -17,6 +19,9 @@ REFERENCE = DATA / "reference"
 NOTEBOOKS = ROOT / "notebooks"
 #: Reports for organisers; ANALYSIS_REPORTS redirects them (the test suite uses a temporary folder).
 REPORTS = Path(os.environ.get("ANALYSIS_REPORTS", ROOT / "reports"))
+
+#: The codebook; ANALYSIS_CODEBOOK points to another (a new wave's draft, a test's variant).
+CODEBOOK = Path(os.environ.get("ANALYSIS_CODEBOOK", Path(__file__).with_name("codebook.yaml")))
 
 #: The bundled simulated example export.
 EXAMPLE_RAW = RAW / "example_limesurvey.csv"
@@ -38,6 +43,27 @@ RESULTS_CSV = "hypotheses.csv"
 DIAGNOSTICS_FILE = "hypotheses_diagnostics.parquet"
 TYPES_FILE = "kommunentypen.parquet"
 TYPOLOGY_MODEL = "kommunentypen_model.json"
+EXAMPLES_CODED_FILE = "beispiele_kodiert.parquet"
+EXCHANGE_FILE = "austausch.parquet"
+
+#: Good examples for organisers, in the reports folder: catalogue and who can learn from whom.
+EXAMPLES_DIR = "gute-beispiele"
+CATALOGUE_HTML = "katalog.html"
+CATALOGUE_XLSX = "katalog.xlsx"
+EXCHANGE_XLSX = "austausch.xlsx"
+
+
+def truth_path(export: Path) -> Path:
+    """Where the simulator puts the per-row truth of a simulated export."""
+    export = Path(export)
+    return export.with_name(export.name.split(".")[0] + ".truth.csv")
+
+
+def provenance_path(export: Path) -> Path:
+    """The provenance sidecar of an export: `<file>.provenance.json`."""
+    export = Path(export)
+    return export.with_name(export.name + ".provenance.json")
+
 
 #: The codebook as a readable document (generated, committed; copied beside the exports).
 CODEBOOK_DOC = ROOT / "docs" / "codebook.md"
@@ -47,39 +73,3 @@ EXPORT_DIR = "export"
 #: The pre-registered hypotheses.
 HYPOTHESES = ROOT / "config" / "hypotheses.yaml"
 CONTACTS_FILE = "contacts.csv"
-
-#: Notebooks the pipeline runs, in order; then the briefing notebook, once per deck.
-ANALYSIS_NOTEBOOKS = [
-    "01_clean.ipynb",
-    "02_weights.ipynb",
-    "03_hypotheses.ipynb",
-    "04_typology.ipynb",
-    "06_examples.ipynb",
-    "07_export.ipynb",
-]
-#: Analysis notebooks that follow each other and read only the cleaned data, not each other's
-#: outputs: with helper kernels (decks by subgroup) they run side by side.
-SIDE_BY_SIDE = frozenset({"03_hypotheses.ipynb", "04_typology.ipynb"})
-#: Analysis notebooks whose outputs no deck reads: with helper kernels they run while decks render.
-NOT_READ_BY_DECKS = frozenset({"07_export.ipynb"})
-BRIEFING_NOTEBOOK = "90_briefing.ipynb"
-BRIEFING_HTML = "briefing.html"
-
-#: An export larger than this is refused before reading (the survey's real export is a few MB).
-MAX_EXPORT_BYTES = 500 * 2**20
-#: Free-text answers longer than this are cut (logged): a pasted document is not an example.
-MAX_FREE_TEXT_CHARS = 5000
-
-#: Subgroup results with fewer responding municipalities than this are suppressed.
-MIN_CELL_N = 3
-#: Raking categories with fewer respondents than this are pooled with others before weighting.
-RAKING_MIN_CELL_N = 5
-
-#: A complete response faster than this fraction of the median complete time is a speeder.
-SPEEDER_FRACTION_OF_MEDIAN = 0.3
-#: Question grids on which identical answers to every item mark a straight-liner.
-STRAIGHTLINING_GRIDS = ("E01", "F01")
-#: Words in a municipality name that mark a test response.
-TEST_NAME_WORDS = frozenset(
-    {"test", "testeingabe", "testkommune", "testgemeinde", "asdf", "dummy", "xxx", "qwertz", "loeschen"}
-)

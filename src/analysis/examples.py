@@ -6,7 +6,7 @@
   against a hand-coded sample (precision and recall per category).
 - `catalogue`: the examples grouped by category with type, size class and Land; the
   municipality's name only with consent. Without consent the description is coarsened until at
-  least `config.MIN_CELL_N` municipalities of the register share it (`describe`): "kreisfreie
+  least `settings.MIN_CELL_N` municipalities of the register share it (`describe`): "kreisfreie
   Stadt, 500.000 und mehr, Hamburg" would name Hamburg.
 - `exchange`: for every municipality planning or building an offering, the
   `PEERS_PER_PLANNER` most similar municipalities of the same kind that run it and consented to
@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import codebook, config, exports, files, fmt, names
+from . import clean, codebook, config, files, maturity, names, settings, typology
 
 OTHER = "other"
 OFFER, TOPIC = "Angebot", "Organisation"
@@ -40,14 +39,6 @@ OTHER_LAND_PENALTY = 1.0
 OTHER_TYPE_PENALTY = 0.5
 #: Without consent the name is never shown; this stands in its place.
 UNNAMED = "ohne Namen"
-
-CODING_FILE = "beispiele_kodiert.parquet"
-EXCHANGE_FILE = "austausch.parquet"
-#: Outputs for organisers, in the reports folder.
-OUTPUT_DIR = "gute-beispiele"
-CATALOGUE_HTML = "katalog.html"
-CATALOGUE_XLSX = "katalog.xlsx"
-EXCHANGE_XLSX = "austausch.xlsx"
 
 
 # --- dictionary coding ---------------------------------------------------------------------------
@@ -171,18 +162,6 @@ def category_counts(coding: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def category_table(coding: pd.DataFrame) -> pd.DataFrame:
-    """`category_counts` for reading: German headers, counts below `config.MIN_CELL_N` as "–"."""
-    counts = category_counts(coding)
-    return pd.DataFrame(
-        {
-            "Kategorie": counts["label"],
-            "Bereich": counts["group"].replace("", "–"),
-            "Beispiele (Kommunen)": [fmt.number(n) if n >= config.MIN_CELL_N else "–" for n in counts["n"]],
-        }  # fmt: skip
-    )
-
-
 # --- agreement with hand coding ------------------------------------------------------------------
 def read_hand_coded(path: Path = config.HAND_CODED_EXAMPLES) -> pd.DataFrame:
     """The hand-coded sample: one row per text and category (text_id, text, category)."""
@@ -229,9 +208,9 @@ def official_name(responses: pd.DataFrame) -> pd.Series:
 
 def describe(responses: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame:
     """Art, Größenklasse and Land per response, coarsened so that every description fits at
-    least `config.MIN_CELL_N` municipalities of the register (`margins`): all three when the
+    least `settings.MIN_CELL_N` municipalities of the register (`margins`): all three when the
     register cell is large enough, else without the size class, else without the Land, else
-    the kind alone. Columns: art, groesse, land (missing where left out)."""
+    the kind alone. Columns: unit_type, size_class, land (missing where left out)."""
     land_label = codebook.load().scales["land"].codes
     reg = margins.assign(land=margins["land_code"].map(land_label))
     have = pd.DataFrame(
@@ -241,7 +220,7 @@ def describe(responses: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame:
             "land": responses["land_code"].astype("string"),
         }  # fmt: skip
     )
-    out = pd.DataFrame(pd.NA, index=responses.index, columns=["art", "groesse", "land"], dtype="string")
+    out = pd.DataFrame(pd.NA, index=responses.index, columns=["unit_type", "size_class", "land"], dtype="string")
     todo = pd.Series(True, index=responses.index)
     for cols in (
         ["unit_type", "size_class", "land"],
@@ -251,141 +230,33 @@ def describe(responses: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame:
     ):
         size = reg.groupby(cols)["n_units"].sum()
         key = pd.MultiIndex.from_frame(have[cols]) if len(cols) > 1 else pd.Index(have[cols[0]])
-        fits = todo & pd.Series(size.reindex(key).fillna(0).to_numpy() >= config.MIN_CELL_N, index=have.index)
+        fits = todo & pd.Series(size.reindex(key).fillna(0).to_numpy() >= settings.MIN_CELL_N, index=have.index)
         fits &= have[cols].notna().all(axis=1)
-        out.loc[fits, "art"] = have.loc[fits, "unit_type"]
-        for col, name in (("size_class", "groesse"), ("land", "land")):
+        out.loc[fits, "unit_type"] = have.loc[fits, "unit_type"]
+        for col in ("size_class", "land"):
             if col in cols:
-                out.loc[fits, name] = have.loc[fits, col]
+                out.loc[fits, col] = have.loc[fits, col]
         todo &= ~fits
     return out
 
 
 def who(responses: pd.DataFrame, consented: frozenset, margins: pd.DataFrame) -> pd.DataFrame:
-    """Per response: named (consent), kommune (the name, or `UNNAMED`), art, groesse, land
-    (full with consent, else coarsened by `describe`)."""
+    """Per response: named (consent), name (or `UNNAMED`), unit_type, size_class, land (full
+    with consent, else coarsened by `describe`)."""
     named = responses["response_id"].astype(str).isin(consented)
     full = pd.DataFrame(
         {
-            "art": responses["unit_type"].astype("string"),
-            "groesse": responses["size_class"].astype("string"),
+            "unit_type": responses["unit_type"].astype("string"),
+            "size_class": responses["size_class"].astype("string"),
             "land": responses["land_code"].astype("string"),
         },
         index=responses.index,
     )
     out = describe(responses, margins)
     out[named] = full[named]
-    out.insert(0, "kommune", official_name(responses).where(named, UNNAMED))
+    out.insert(0, "name", official_name(responses).where(named, UNNAMED))
     out.insert(0, "named", named)
     return out
-
-
-def profile_text(art, groesse, land) -> str:
-    """ "kreisangehörige Stadt oder Gemeinde, 10.000 bis unter 20.000 Einwohner, Bayern"; parts
-    left out (missing) are skipped."""
-    parts = [art, None if pd.isna(groesse) else f"{groesse} Einwohner", land]
-    return ", ".join(str(p) for p in parts if p is not None and not pd.isna(p)) or "Kommune"
-
-
-# --- catalogue -----------------------------------------------------------------------------------
-CATALOGUE_COLUMNS = {
-    "label": "Kategorie",
-    "group": "Bereich",
-    "kommune": "Kommune",
-    "art": "Art der Kommune",
-    "groesse": "Größenklasse (Einwohner)",
-    "land": "Bundesland",
-    "kommunentyp": "Kommunentyp",
-    "text": "Beispiel",
-    "matched": "Gefundene Begriffe",
-}
-
-
-def catalogue(responses: pd.DataFrame, coding: pd.DataFrame, members: pd.Series, consented: frozenset,
-              margins: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
-    """One row per example and category, categories by frequency ("other" last), named
-    examples first; German column names (`CATALOGUE_COLUMNS`)."""
-    w = who(responses, consented, margins).assign(
-        response_id=responses["response_id"].astype("string"),
-        text=responses["good_example_text"].astype("string").str.strip(),
-        kommunentyp=members.reindex(responses.index).astype("string"),
-    )
-    table = coding.merge(w, on="response_id", how="left")
-    cats = categories()
-    table["label"] = table["category"].map(lambda k: cats[k].label).astype("string")
-    table["group"] = table["category"].map(lambda k: cats[k].group or "–").astype("string")
-    rank = {k: i for i, k in enumerate(category_counts(coding)["category"])}
-    table["_rank"] = table["category"].astype(str).map(rank)
-    table["_id"] = pd.to_numeric(table["response_id"], errors="coerce")
-    table = table.sort_values(["_rank", "named", "kommune", "_id"], ascending=[True, False, True, True], kind="stable")
-    return table[list(CATALOGUE_COLUMNS)].rename(columns=CATALOGUE_COLUMNS).reset_index(drop=True)
-
-
-def count_text(n: int) -> str:
-    """ "12 Beispiele", or "weniger als 3 Beispiele" (small counts are not shown)."""
-    return f"weniger als {config.MIN_CELL_N} Beispiele" if n < config.MIN_CELL_N else f"{fmt.number(n)} Beispiele"
-
-
-def catalogue_html(table: pd.DataFrame, *, title: str, status: str) -> str:
-    """The catalogue as a self-contained German HTML page, grouped by category."""
-    e = html.escape
-    sections, toc = [], []
-    for i, (cat, rows) in enumerate(table.groupby("Kategorie", sort=False), 1):
-        n = len(rows)
-        toc.append(f'<li><a href="#k{i}">{e(cat)}</a> ({e(count_text(n))})</li>')
-        items = []
-        for r in rows.to_dict("records"):
-            meta = profile_text(r["Art der Kommune"], r["Größenklasse (Einwohner)"], r["Bundesland"])
-            kt = "" if pd.isna(r["Kommunentyp"]) else f" · Kommunentyp {e(r['Kommunentyp'])}"
-            found = f'<p class="terms">Gefunden: {e(r["Gefundene Begriffe"])}</p>' if r["Gefundene Begriffe"] else ""
-            items.append(
-                f'<li><blockquote><p>{e(r["Beispiel"])}</p></blockquote><p class="who"><strong>{e(r["Kommune"])}</strong>'
-                f" · {e(meta)}{kt}</p>{found}</li>"
-            )
-        sections.append(f'<h2 id="k{i}">{e(cat)} <small>({e(count_text(n))})</small></h2>\n<ul class="examples">\n'
-                        + "\n".join(items) + "\n</ul>")  # fmt: skip
-    return f"""<!DOCTYPE html>
-<html lang="de">
-<head>
-<meta charset="utf-8" />
-<meta name="viewport" content="width=device-width, initial-scale=1" />
-<meta name="robots" content="noindex" />
-<title>{e(title)}</title>
-<style>
-body {{ font-family: "Source Sans Pro", Helvetica, Arial, sans-serif; color: #1a1a1a; background: #fff; max-width: 60em; margin: 2em auto; padding: 0 1em; line-height: 1.4; }}
-a {{ color: #0b4f9c; }}
-.notice {{ border-left: 0.4em solid #b3261e; background: #fde8e6; padding: 0.4em 0.8em; font-weight: 600; }}
-ul.examples {{ list-style: none; padding: 0; }}
-ul.examples li {{ border-bottom: 1px solid #8c8c8c; padding: 0.4em 0; }}
-blockquote {{ margin: 0 0 0.2em 0; font-style: italic; }}
-.who, .terms {{ margin: 0; font-size: 0.9em; }}
-.terms {{ color: #444; }}
-</style>
-</head>
-<body>
-<main>
-<h1>{e(title)}</h1>
-<p class="notice">{e(status)}</p>
-<p>{e(CATALOGUE_RULES)}</p>
-<h2>Kategorien</h2>
-<ul>
-{chr(10).join(toc)}
-</ul>
-{chr(10).join(sections)}
-</main>
-</body>
-</html>
-"""
-
-
-CATALOGUE_RULES = (
-    "Gute Beispiele aus der Umfrage, nach Kategorien eines Wörterbuchs geordnet (Angebote aus Abschnitt D "
-    "und organisatorische Themen; ein Beispiel kann in mehreren Kategorien stehen, „Gefunden“ nennt die "
-    "Begriffe, die zur Zuordnung führten). Personenbezogene Angaben sind entfernt. Kommunen sind nur "
-    "namentlich genannt, wenn die Antwortenden zugestimmt haben; sonst sind Art, Größenklasse und Land "
-    f"nur so genau angegeben, dass mindestens {config.MIN_CELL_N} Kommunen laut Gemeindeverzeichnis "
-    f"darauf passen. Anzahlen unter {config.MIN_CELL_N} werden nicht ausgewiesen."
-)
 
 
 # --- who can learn from whom ---------------------------------------------------------------------
@@ -450,15 +321,6 @@ def exchange(responses: pd.DataFrame, members: pd.Series, consented: frozenset) 
                        "peer_id": "string", "distance": "Float64", "similar_size": "boolean"})  # fmt: skip
 
 
-EXCHANGE_SUMMARY_COLUMNS = {
-    "label": "Angebot",
-    "planners": "Planende Kommunen",
-    "matched": "davon mit Vorreiter ähnlicher Größe (Kommunen)",
-    "peers": "Vorreiter ähnlicher Größe (Kommunen)",
-    "runners": "Vorreiter mit Einverständnis (Kommunen)",
-}
-
-
 def exchange_summary(pairs: pd.DataFrame, responses: pd.DataFrame, consented: frozenset) -> pd.DataFrame:
     """Per offering, for the planners among `responses`: planners, planners with at least one
     peer of similar size (matched), distinct peers of similar size (peers), and consenting
@@ -483,121 +345,87 @@ def exchange_summary(pairs: pd.DataFrame, responses: pd.DataFrame, consented: fr
     return pd.DataFrame(rows).sort_values("planners", ascending=False, kind="stable").reset_index(drop=True)
 
 
-def shown_counts(summary: pd.DataFrame) -> pd.DataFrame:
-    """`exchange_summary` for reading: German headers, counts below `config.MIN_CELL_N` as "–"."""
-    out = summary.rename(columns=EXCHANGE_SUMMARY_COLUMNS)[list(EXCHANGE_SUMMARY_COLUMNS.values())]
-    for col in list(EXCHANGE_SUMMARY_COLUMNS.values())[1:]:
-        out[col] = [fmt.number(n) if n >= config.MIN_CELL_N else "–" for n in out[col]]
-    return out
+# --- quotes for the briefing ---------------------------------------------------------------------
+#: Quotes shown: at most this many, one per theme and municipality, chosen by `quotes`.
+MAX_QUOTES = 4
+MIN_QUOTE_CHARS = 40
 
 
-def exchange_table(pairs: pd.DataFrame, responses: pd.DataFrame, consented: frozenset,
-                   margins: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
-    """The organisers' table: one row per offering and planner, with up to
-    `PEERS_PER_PLANNER` peers. Planners are named only with consent; the others are given by
-    response id (to be looked up in the personal contacts for an invitation) and a coarsened
-    profile. Peers are named (they consented)."""
-    w = who(responses, consented, margins)
-    w.index = responses["response_id"].astype(str)
-    profile = pd.Series([profile_text(k.art, k.groesse, k.land) for k in w.itertuples()], index=w.index)
-    offer_labels = {v.item_key: v.item_label_de for v in codebook.load().question("D01")}
-    rows: dict[tuple[str, str], dict] = {}
-    for t in pairs.itertuples(index=False):
-        row = rows.setdefault((t.offer, t.planner_id), {
-            "Angebot": offer_labels[t.offer], "Stand": t.planner_status, "Antwort-ID": t.planner_id,
-            "Planende Kommune": w.at[t.planner_id, "kommune"], "Profil": profile[t.planner_id],
-            **{f"Vorreiter {k}": "" for k in range(1, PEERS_PER_PLANNER + 1)},
-        })  # fmt: skip
-        if not pd.isna(t.peer_id):
-            similar = " (ähnliche Größe)" if t.similar_size else ""
-            row[f"Vorreiter {t.rank}"] = (
-                f"{w.at[t.peer_id, 'kommune']}: {profile[t.peer_id]}{similar}"  # consented: full
-            )
-    return pd.DataFrame(list(rows.values()))
-
-
-EXCHANGE_RULES = (
-    "Für jede Kommune, die ein Angebot plant oder umsetzt: bis zu "
-    f"{PEERS_PER_PLANNER} Kommunen derselben Art (Gemeinde/Stadt, Landkreis, Gemeindeverband), die es schon "
-    "betreiben und der Nennung zugestimmt haben, die ähnlichsten zuerst (Abstand = Unterschied der "
-    f"Einwohnerzahl in Verdopplungen + {fmt.number(OTHER_LAND_PENALTY, 1)} für ein anderes Land + "
-    f"{fmt.number(OTHER_TYPE_PENALTY, 1)} für einen anderen Kommunentyp). „Ähnliche Größe“: höchstens "
-    f"{fmt.number(SIMILAR_SIZE_FACTOR, 0)}-mal so groß oder halb so groß. Planende Kommunen ohne Einverständnis "
-    "stehen nur mit Antwort-ID und grobem Profil in der Tabelle; die Antwort-ID führt zu den Kontaktdaten, "
-    "die getrennt von den Analysedaten liegen."
-)
+def quotes(r: pd.DataFrame, consented: frozenset, coding: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame:
+    """Good examples to quote, chosen by rule, never by hand: for the categories of `coding`
+    from the most frequent down ("other" never), the example of that category from the
+    municipality with the highest maturity index (ties by response id) that is at least
+    `MIN_QUOTE_CHARS` long (personal data already scrubbed) and not quoted yet; at most
+    `MAX_QUOTES`. Named only with consent (`consented` response ids); otherwise described by
+    kind, size class and Land as far as `describe` allows. Columns: text, topic, and those of
+    `who` (named, name, unit_type, size_class, land)."""
+    text = r["good_example_text"].astype("string").str.strip()
+    pool = r.assign(
+        _text=text,
+        _maturity=maturity.index(r).fillna(-1),
+        _id=pd.to_numeric(r["response_id"], errors="coerce"),
+        _rid=r["response_id"].astype(str),
+    )
+    pool = pool[pool["_text"].str.len().fillna(0) >= MIN_QUOTE_CHARS]
+    pool = pool.sort_values(["_maturity", "_id"], ascending=[False, True], kind="stable")
+    chosen: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for row in category_counts(coding).itertuples():
+        if row.category == OTHER or len(chosen) == MAX_QUOTES:
+            continue
+        ids = set(coding.loc[coding["category"] == row.category, "response_id"])
+        fresh = pool[pool["_rid"].isin(ids) & ~pool["_rid"].isin([c[0] for c in chosen]) & ~pool["_text"].isin(seen)]
+        if not fresh.empty:
+            chosen.append((fresh["_rid"].iloc[0], row.label))
+            seen.add(fresh["_text"].iloc[0])
+    picked = pool.set_index("_rid").loc[[c[0] for c in chosen]]
+    w = who(picked, consented, margins).reset_index(drop=True)
+    return w.assign(text=picked["_text"].to_numpy(), topic=[c[1] for c in chosen])
 
 
 # --- files ---------------------------------------------------------------------------------------
 def save(coding: pd.DataFrame, pairs: pd.DataFrame, processed: Path) -> list[Path]:
     """The coding and the exchange pairs, for the decks."""
-    return [files.write_parquet(coding, Path(processed) / CODING_FILE),
-            files.write_parquet(pairs, Path(processed) / EXCHANGE_FILE)]  # fmt: skip
+    return [files.write_parquet(coding, Path(processed) / config.EXAMPLES_CODED_FILE),
+            files.write_parquet(pairs, Path(processed) / config.EXCHANGE_FILE)]  # fmt: skip
 
 
 def load(processed: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The coding and the exchange pairs written by `save`."""
-    return pd.read_parquet(Path(processed) / CODING_FILE), pd.read_parquet(Path(processed) / EXCHANGE_FILE)
-
-
-def write_outputs(responses: pd.DataFrame, coding: pd.DataFrame, pairs: pd.DataFrame, members: pd.Series,
-                  consented: frozenset, margins: pd.DataFrame, folder: Path, status: str) -> list[Path]:  # fmt: skip
-    """The catalogue (HTML and Excel) and the exchange table (Excel) for organisers."""
-    folder = Path(folder)
-    when = exports.data_time(responses)
-    title = f"Gute Beispiele: {codebook.load().title_de}"
-    table = catalogue(responses, coding, members, consented, margins)
-    notes = pd.DataFrame({"Hinweis": [status, CATALOGUE_RULES, EXCHANGE_RULES]})
-    summary = shown_counts(exchange_summary(pairs, responses, consented))
-    return [
-        files.write_text(folder / CATALOGUE_HTML, catalogue_html(table, title=title, status=status)),
-        exports.write_workbook(
-            {"Katalog": table, "Kategorien": category_table(coding), "Hinweise": notes}, folder / CATALOGUE_XLSX, when
-        ),  # fmt: skip
-        exports.write_workbook(
-            {
-                "Je Angebot": summary,
-                "Austausch": exchange_table(pairs, responses, consented, margins),
-                "Hinweise": notes,
-            },
-            folder / EXCHANGE_XLSX,
-            when,
-        ),
-    ]
+    return pd.read_parquet(Path(processed) / config.EXAMPLES_CODED_FILE), pd.read_parquet(
+        Path(processed) / config.EXCHANGE_FILE
+    )
 
 
 @dataclass(frozen=True)
 class Result:
     responses: pd.DataFrame
+    provenance: dict
+    members: pd.Series
+    margins: pd.DataFrame
     coding: pd.DataFrame
     pairs: pd.DataFrame
     consented: frozenset
     written: list[Path]
 
 
-def run(processed: Path, reports: Path) -> Result:
-    """Code the examples and pair planners with peers from a pipeline run's processed data;
-    write both beside the data (for the decks) and the catalogue and exchange table to
-    `reports/OUTPUT_DIR` (for organisers), each stating the data status."""
-    from . import briefing, clean, typology
-
+def run(processed: Path) -> Result:
+    """Code the examples and pair planners with peers from a pipeline run's processed data, and
+    write both beside the data (for the decks and the catalogue)."""
     responses, _, provenance = clean.load_processed(processed)
     members, _ = typology.load(responses, processed)
     consented = clean.load_consent(processed)
     coding = code(responses)
     pairs = exchange(responses, members, consented)
     written = save(coding, pairs, processed)
-    written += write_outputs(responses, coding, pairs, members, consented, clean.load_margins(processed),
-                             Path(reports) / OUTPUT_DIR, briefing.status_text(provenance))  # fmt: skip
-    return Result(responses, coding, pairs, consented, written)
+    margins = clean.load_margins(processed)
+    return Result(responses, provenance, members, margins, coding, pairs, consented, written)
 
 
 def planted_agreement(responses: pd.DataFrame, coding: pd.DataFrame, raw_path: Path) -> pd.DataFrame | None:
     """For a simulated export: `agreement` of the coding with the topics the simulator planted
     in every example (its truth file); None for real data."""
-    from . import simulate
-
-    truth_file = simulate.truth_path(raw_path)
+    truth_file = config.truth_path(raw_path)
     if not truth_file.is_file():
         return None
     truth = pd.read_csv(truth_file, dtype=str, keep_default_na=False)

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import briefing, codebook, config, maturity, plots, survey, weighting
+from . import codebook, config, maturity, settings, survey, weighting
+from .report import deck, plots, status
 
 #: Filter parameters of the exploration notebook -> column.
 FILTERS = {"land": "land_code", "size": "size_class", "unit_type": "unit_type", "kommunentyp": "kommunentyp"}
@@ -81,9 +82,9 @@ def labelled(responses: pd.DataFrame, name: str) -> pd.Series:
 def load(processed: Path = config.PROCESSED, **filters: str | None) -> Selection:
     """The responses of `processed` with Kommunentyp and maturity index, filtered by `filters`
     (keys of `FILTERS`; None means no filter). Raises ValueError naming the valid values."""
-    d = briefing.load(processed)
+    d = deck.load(processed)
     everyone = d.everyone.assign(
-        kommunentyp=pd.Categorical(d.members.reindex(d.everyone.index), categories=briefing.subgroup_values("type", d.members)),
+        kommunentyp=pd.Categorical(d.members.reindex(d.everyone.index), categories=deck.subgroup_values("type", d.members)),
         maturity_index=maturity.index(d.everyone),
     )  # fmt: skip
     domain = pd.Series(True, index=everyone.index)
@@ -149,7 +150,7 @@ def rao_scott(design: survey.Design, row: str, col: str, domain: np.ndarray | No
 
 def crosstab(sel: Selection, row: str, col: str) -> pd.DataFrame:
     """Weighted shares (%) of `row` within each category of `col` in the domain, with the
-    unweighted n per column; columns with fewer than `config.MIN_CELL_N` municipalities are
+    unweighted n per column; columns with fewer than `settings.MIN_CELL_N` municipalities are
     blanked and marked as suppressed."""
     design = sel.design()
     data = design.data.assign(_r=labelled(design.data, row), _c=labelled(design.data, col))
@@ -159,7 +160,7 @@ def crosstab(sel: Selection, row: str, col: str) -> pd.DataFrame:
     shares = 100 * counts / counts.sum(axis=0).replace(0, np.nan)
     n = pd.Series(present).groupby(data["_c"].to_numpy(), observed=False).sum().reindex(shares.columns, fill_value=0)
     shares.loc["n (ungewichtet)"] = n.to_numpy()
-    hidden = n < config.MIN_CELL_N
+    hidden = n < settings.MIN_CELL_N
     shares.loc[:, hidden.to_numpy()] = np.nan
     shares.index.name, shares.columns.name = codebook.load().variable_label(row), codebook.load().variable_label(col)
     return shares.round(1).rename(columns=lambda c: f"{c} (unterdrückt)" if hidden.get(c, False) else c)
@@ -170,7 +171,7 @@ def test(sel: Selection, row: str, col: str) -> pd.DataFrame:
     design = sel.design()
     data = design.data.assign(_r=labelled(design.data, row), _c=labelled(design.data, col))
     result = rao_scott(replace(design, data=data), "_r", "_c", sel.in_domain(data))
-    if result["n"] < config.MIN_CELL_N:
+    if result["n"] < settings.MIN_CELL_N:
         result[["F", "ndf", "ddf", "p", "cramers_v"]] = np.nan
     return pd.DataFrame(
         {
@@ -218,8 +219,8 @@ def chart(sel: Selection, row: str, col: str):
     ax = plots.stacked_shares(
         shown, title=f"{codebook.load().variable_label(row)} nach {codebook.load().variable_label(col)}"
     )
-    status = " · simulierte Daten" if sel.simulated else ""
-    ax.set_xlabel(f"Anteil der Kommunen (gewichtet) · {sel.description} · n = {sel.n}{status}")
+    note = f" · {status.SIMULATED_SHORT}" if sel.simulated else ""
+    ax.set_xlabel(f"Anteil der Kommunen (gewichtet) · {sel.description} · n = {sel.n}{note}")
     return ax
 
 
@@ -232,9 +233,9 @@ def mean_by(sel: Selection, value: str, by: str) -> pd.DataFrame:
     for group in data["_g"].cat.categories:
         keep = sel.in_domain(data) & (data["_g"] == group).to_numpy() & data["_y"].notna().to_numpy()
         n = int(keep.sum())
-        if n < config.MIN_CELL_N:
+        if n < settings.MIN_CELL_N:
             rows.append({"Gruppe": group, "Mittelwert": np.nan, "95-%-KI von": np.nan, "95-%-KI bis": np.nan,
-                         "n": n, "Hinweis": f"unterdrückt: weniger als {config.MIN_CELL_N} Kommunen"})  # fmt: skip
+                         "n": n, "Hinweis": f"unterdrückt: weniger als {settings.MIN_CELL_N} Kommunen"})  # fmt: skip
             continue
         est = survey.mean(replace(design, data=data.assign(_v=data["_y"].where(keep))), "_v").iloc[0]
         rows.append({"Gruppe": group, "Mittelwert": est["estimate"], "95-%-KI von": est["estimate"] - 1.96 * est["se"],

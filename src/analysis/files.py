@@ -1,15 +1,22 @@
-"""Atomic writes: every output appears whole or not at all."""
+"""Writing outputs: every file appears whole or not at all, and every CSV or workbook a person may
+open in a spreadsheet has its formula-like text cells made inert."""
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+
+#: First characters that make Excel, LibreOffice or Google Sheets evaluate a cell.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @contextlib.contextmanager
@@ -51,6 +58,53 @@ def write_parquet(df: pd.DataFrame, path: Path) -> Path:
 
 def write_csv(df: pd.DataFrame, path: Path, **kwargs) -> Path:
     return write_with(path, lambda tmp: df.to_csv(tmp, index=False, **kwargs))
+
+
+def neutralise(df: pd.DataFrame) -> pd.DataFrame:
+    """Text cells that start like a formula prefixed with an apostrophe (OWASP's advice against
+    CSV injection); numbers stay numbers."""
+
+    def fix(value):
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+    out = df.copy()
+    for col in out.columns:
+        s = out[col]
+        if isinstance(s.dtype, pd.CategoricalDtype):
+            out[col] = s.cat.rename_categories([fix(c) for c in s.cat.categories])
+        elif pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
+            out[col] = s.map(fix, na_action="ignore")
+    return out
+
+
+def write_workbook(sheets: dict[str, pd.DataFrame], path: Path, when: datetime) -> Path:
+    """An xlsx workbook, one sheet per table (cells made inert), header row frozen, columns sized
+    to their content; every date inside the file is `when`, so equal tables give equal files."""
+
+    def write(tmp: Path) -> None:
+        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
+            for name, table in sheets.items():
+                table = neutralise(table)
+                table.to_excel(xl, sheet_name=name[:31], index=False, freeze_panes=(1, 0))
+                sheet = xl.sheets[name[:31]]
+                for i, col in enumerate(table.columns):
+                    width = max([len(str(col)), *table[col].astype(str).str.len().head(200)])
+                    sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(60, width + 2)
+        _stamp_workbook(tmp, when)
+
+    return write_with(path, write)
+
+
+def _stamp_workbook(path: Path, when: datetime) -> None:
+    """Rewrite an xlsx with every zip entry and the document properties dated `when`."""
+    with zipfile.ZipFile(path) as z:
+        entries = [(info.filename, z.read(info)) for info in z.infolist()]
+    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + iso, data)
+            z.writestr(zipfile.ZipInfo(name, date_time=when.timetuple()[:6]), data, zipfile.ZIP_DEFLATED)
 
 
 def sha256(path: Path) -> str:

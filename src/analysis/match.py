@@ -17,7 +17,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import DamerauLevenshtein
 
-from . import codebook, config, names, register
+from . import codebook, names, register, settings
 from .errors import InputError
 
 MATCHED, AMBIGUOUS, NONE = "matched", "ambiguous", "none"
@@ -52,7 +52,7 @@ class Matcher:
         self, name: object, land_code: str | None = None, unit_type: str | None = None, population: float | None = None
     ) -> Match:
         key = names.municipality_key(name)
-        if key in _NOT_A_NAME or set(key.split()) & config.TEST_NAME_WORDS or not any(c.isalpha() for c in key):
+        if key in _NOT_A_NAME or set(key.split()) & settings.TEST_NAME_WORDS or not any(c.isalpha() for c in key):
             return Match(None, None, 0.0, NONE)
         rows, score = self._lookup(key, name)
         if not rows and len(key.split()) > 1 and _is_unit_word_typo(key.split()[0]):  # "Gemenide X"

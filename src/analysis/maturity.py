@@ -88,7 +88,19 @@ def reliability(responses: pd.DataFrame) -> pd.DataFrame:
     a, o = cronbach_alpha(items), omega_total(items)
     return pd.DataFrame(
         [
-            {"Kennzahl": "Cronbachs Alpha", "Wert": a["alpha"], "von": a["ci_low"], "bis": a["ci_high"], "n": a["n"]},
-            {"Kennzahl": "McDonalds Omega (gesamt)", "Wert": o["omega"], "von": np.nan, "bis": np.nan, "n": o["n"]},
+            {
+                "measure": "cronbach_alpha",
+                "estimate": a["alpha"],
+                "ci_low": a["ci_low"],
+                "ci_high": a["ci_high"],
+                "n": a["n"],
+            },
+            {
+                "measure": "mcdonald_omega_total",
+                "estimate": o["omega"],
+                "ci_low": np.nan,
+                "ci_high": np.nan,
+                "n": o["n"],
+            },
         ]
     )

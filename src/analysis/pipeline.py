@@ -26,8 +26,9 @@ from nbclient.exceptions import CellExecutionError
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
-from . import briefing, clean, codebook, config, deck, files, names, typology
+from . import clean, codebook, config, files, names, plan, settings, typology
 from .errors import InputError
+from .report import deck, reveal, status
 
 #: BLAS and OpenMP threads of a kernel: one. The pipeline's parallelism is its kernels; more
 #: threads only compete for the same cores (on 2 cores 04_typology took 2.3 s instead of 1.0 s,
@@ -104,9 +105,9 @@ def run(
         raise InputError(raw, "Datei nicht gefunden")
     if register is not None and not Path(register).is_file():
         raise InputError(Path(register), "Gemeindeverzeichnis nicht gefunden")
-    unknown = [b for b in by if b not in SUBGROUP_KINDS]
+    unknown = [b for b in by if b not in plan.SUBGROUPS]
     if unknown:
-        raise ValueError(f"unbekannte Gruppierung {unknown[0]!r}: möglich sind {', '.join(SUBGROUP_KINDS)}")
+        raise ValueError(f"unbekannte Gruppierung {unknown[0]!r}: möglich sind {', '.join(plan.SUBGROUPS)}")
     checksum = files.sha256(raw)
     with staged(processed, reports) as (stage_processed, stage_reports):
         decks = _run_into(raw, stage_processed, stage_reports, register, by, jobs)
@@ -118,7 +119,7 @@ def run(
         commit(stage_reports, reports, ["."])
     if by:
         _remove_stale(decks, reports, by)
-    return reports / config.BRIEFING_HTML
+    return reports / plan.BRIEFING_HTML
 
 
 def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, by: tuple[str, ...],
@@ -130,7 +131,7 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
         "reports_dir": str(reports),
         "register_path": str(Path(register).resolve()) if register else None,
     }
-    steps = len(config.ANALYSIS_NOTEBOOKS) + 1
+    steps = len(plan.ANALYSIS_NOTEBOOKS) + 1
     helpers = max(0, (jobs or os.cpu_count() or 1) - 1) if by else 0  # deck kernels besides the main one
     with tempfile.TemporaryDirectory(prefix="analysis-run-") as tmp, kernel() as km, _deck_pool(helpers) as pool:
         executed = []
@@ -147,8 +148,8 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
             print(f"[{step}/{steps}] {name} fertig in {time.perf_counter() - started:.1f} s", flush=True)
             executed.append(out)
 
-        first = [n for n in config.ANALYSIS_NOTEBOOKS if n not in config.NOT_READ_BY_DECKS]
-        beside = [n for n in first if n in config.SIDE_BY_SIDE] if pool else []
+        first = [n for n in plan.ANALYSIS_NOTEBOOKS if n not in plan.NOT_READ_BY_DECKS]
+        beside = [n for n in first if n in plan.SIDE_BY_SIDE] if pool else []
         before = first[: first.index(beside[0])] if beside else first
         for name in before:
             analyse(first.index(name) + 1, name)
@@ -161,13 +162,13 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
             executed.sort(key=lambda p: first.index(p.name))
             for name in first[len(before) + len(beside) :]:
                 analyse(first.index(name) + 1, name)
-        decks = plan(processed, by)
+        decks = deck_jobs(processed, by)
         started = time.perf_counter()
         print(
-            f"[{steps}/{steps}] {config.BRIEFING_NOTEBOOK}: {len(decks)} Foliensatz/-sätze in {helpers + 1} Kernel(n) ...",
+            f"[{steps}/{steps}] {plan.BRIEFING_NOTEBOOK}: {len(decks)} Foliensatz/-sätze in {helpers + 1} Kernel(n) ...",
             flush=True,
         )
-        rest = [n for n in config.ANALYSIS_NOTEBOOKS if n in config.NOT_READ_BY_DECKS]
+        rest = [n for n in plan.ANALYSIS_NOTEBOOKS if n in plan.NOT_READ_BY_DECKS]
         national = render(decks, processed, raw, reports, Path(tmp), km, pool, helpers,
                           before=lambda: [analyse(i, name) for i, name in enumerate(rest, len(first) + 1)])  # fmt: skip
         print(f"[{steps}/{steps}] Foliensätze fertig in {time.perf_counter() - started:.1f} s", flush=True)
@@ -231,28 +232,25 @@ def commit(stage: Path, target: Path, names: list[str]) -> None:
 
 
 # --- decks ---------------------------------------------------------------------------------------
-SUBGROUP_KINDS = {"land": "Länder", "size": "Größenklassen", "type": "Kommunentypen"}
-
-
 def slug(text: str) -> str:
     """ "Baden-Württemberg" -> "baden-wuerttemberg"; file names of subgroup decks."""
     return re.sub(r"[^a-z0-9]+", "-", names.fold(text)).strip("-")
 
 
-def plan(processed: Path, by: tuple[str, ...]) -> list[DeckJob]:
+def deck_jobs(processed: Path, by: tuple[str, ...]) -> list[DeckJob]:
     """The national deck and one deck per subgroup value, with each subgroup's n."""
     responses, _, _ = clean.load_processed(processed)
     members, _ = typology.load(responses, processed)
     jobs = [
-        DeckJob(None, None, "Deutschland", config.BRIEFING_HTML, len(responses), len(responses) < config.MIN_CELL_N)
+        DeckJob(None, None, "Deutschland", plan.BRIEFING_HTML, len(responses), len(responses) < settings.MIN_CELL_N)
     ]
     land_codes = {v: k for k, v in codebook.load().scales["land"].codes.items()}
     for kind in by:
-        for i, value in enumerate(briefing.subgroup_values(kind, members), 1):
-            n = int(briefing.in_subgroup(responses, members, kind, value).sum())
+        for i, value in enumerate(deck.subgroup_values(kind, members), 1):
+            n = int(deck.in_subgroup(responses, members, kind, value).sum())
             prefix = land_codes[value] if kind == "land" else f"{i:02d}"
-            area = briefing.area_name(kind, value)
-            jobs.append(DeckJob(kind, value, area, f"{kind}/{prefix}-{slug(value)}.html", n, n < config.MIN_CELL_N))
+            area = deck.area_name(kind, value)
+            jobs.append(DeckJob(kind, value, area, f"{kind}/{prefix}-{slug(value)}.html", n, n < settings.MIN_CELL_N))
     return jobs
 
 
@@ -325,7 +323,7 @@ def _warm_worker() -> None:
     _WORKER_KERNEL.start()
     Finalize(None, _WORKER_KERNEL.shutdown_kernel, kwargs={"now": True}, exitpriority=10)
     warm = nbformat.v4.new_notebook(
-        cells=[nbformat.v4.new_code_cell("from analysis import briefing, plots\nplots.warm_up()")]
+        cells=[nbformat.v4.new_code_cell("from analysis.report import plots, slides\nplots.warm_up()")]
     )
     _WORKER_KERNEL.notebook_client(warm).execute()
 
@@ -343,16 +341,16 @@ def _render_share(jobs: list[DeckJob], processed: Path, raw: Path, reports: Path
     with contextlib.nullcontext(km) if km is not None else kernel() as km:
         for job in jobs:
             started = time.perf_counter()
-            executed = tmp / (config.BRIEFING_NOTEBOOK if job.by is None else f"{job.by}-{Path(job.href).stem}.ipynb")
+            executed = tmp / (plan.BRIEFING_NOTEBOOK if job.by is None else f"{job.by}-{Path(job.href).stem}.ipynb")
             params = {
                 "raw_path": str(raw),
                 "processed_dir": str(processed),
                 "subgroup_by": job.by,
                 "subgroup_value": job.value,
             }
-            execute_in(km, config.NOTEBOOKS / config.BRIEFING_NOTEBOOK, executed, params, raw)
-            footer = " · ".join(["SIMULIERTE DATEN"] * _simulated(processed) + [job.area])
-            deck.export(executed, reports / job.href, title=f"{codebook.load().title_de} – {job.area}", footer=footer,
+            execute_in(km, config.NOTEBOOKS / plan.BRIEFING_NOTEBOOK, executed, params, raw)
+            footer = " · ".join([status.FOOTER_SIMULATED] * _simulated(processed) + [job.area])
+            reveal.export(executed, reports / job.href, title=f"{codebook.load().title_de} – {job.area}", footer=footer,
                         suppressed=job.suppressed)  # fmt: skip
             n = "n < 3 (unterdrückt)" if job.suppressed else f"n = {job.n}"
             print(f"    {job.area}: {n}, {time.perf_counter() - started:.1f} s", flush=True)
@@ -367,12 +365,11 @@ def _simulated(processed: Path) -> bool:
 def write_index(decks: list[DeckJob], processed: Path, reports: Path) -> Path:
     """`reports/index.html`: every deck of this run, grouped, with n and suppression."""
     entries = [
-        deck.Entry("Deutschland" if j.by is None else SUBGROUP_KINDS[j.by], j.area, j.href, j.n, j.suppressed)
+        reveal.Entry("Deutschland" if j.by is None else plan.SUBGROUPS[j.by][2], j.area, j.href, j.n, j.suppressed)
         for j in decks
     ]
-    status = ("SIMULIERTE DATEN – keine echten Antworten von Kommunen." if _simulated(processed)
-              else "Datenstand: echte Antworten der Umfrage.")  # fmt: skip
-    return deck.write_index(entries, reports / "index.html", title=codebook.load().title_de, status=status)
+    text = status.status_text({"simulated": _simulated(processed)})
+    return reveal.write_index(entries, reports / "index.html", title=codebook.load().title_de, status=text)
 
 
 def _remove_stale(decks: list[DeckJob], reports: Path, by: tuple[str, ...]) -> None:

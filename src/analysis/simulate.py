@@ -41,7 +41,8 @@ import pandas as pd
 
 from . import __version__, codebook, config, files, names, register
 
-TYPES = ["Bedächtige", "Optimierer", "Serviceorientierte", "Community Manager"]
+#: The Kommunentypen of the codebook, each planted with the goal profile below.
+TYPES = list(codebook.load().kommunentyp["types"])
 
 #: Mean priority (1-5) of each goal by Kommunentyp; unlisted goals have mean 3.0.
 TYPE_GOAL_PROFILES = {
@@ -460,7 +461,27 @@ def _answers(units: pd.DataFrame, t: Truth, cb: codebook.Codebook, rng: np.rando
     a["expected_outcome"] = "kept"
     a["messy"] = [dict() for _ in range(n)]
     _plant_value_mess(a, t, rng)
+    _answer_other_questions(a, cb, np.random.default_rng([t.seed, 3]))
     return a
+
+
+def _answer_other_questions(a: pd.DataFrame, cb: codebook.Codebook, rng: np.random.Generator) -> None:
+    """Answers to codebook questions the data-generating process above does not model (a
+    question added to the codebook): drawn at random from their scale or range, with a stream
+    of their own so that every modelled answer stays as it was."""
+    for v in cb.variables:
+        if v.name in a:
+            continue
+        n = len(a)
+        if v.scale and v.type != "multi":
+            codes = list(cb.scales[v.scale].codes)
+            a[v.name] = [int(c) if v.type == "likert" else c for c in rng.choice(codes, size=n)]
+        elif v.type == "multi":
+            a[v.name] = rng.random(n) < 0.3
+        elif v.type == "number":
+            a[v.name] = np.round(rng.uniform(v.min, v.min + (v.max - v.min) / 10, n), 1)
+        else:  # free text and personal data: left empty
+            a[v.name] = ""
 
 
 def _good_example(row: pd.Series, rng: np.random.Generator, text_rng: np.random.Generator) -> tuple[str, str]:
@@ -695,7 +716,7 @@ def _to_limesurvey(a: pd.DataFrame, cb: codebook.Codebook) -> pd.DataFrame:
     )
     src = a
     for v in cb.variables:
-        out[v.limesurvey_column] = [_cell(v, val, last >= v.page) for val, last in zip(src[v.name], src["lastpage"])]
+        out[v.column("limesurvey")] = [_cell(v, val, last >= v.page) for val, last in zip(src[v.name], src["lastpage"])]
     out["interviewtime"] = a["interviewtime"].map(lambda x: f"{x:.2f}")
     return out
 
@@ -715,14 +736,14 @@ def _to_forms(a: pd.DataFrame, cb: codebook.Codebook) -> pd.DataFrame:
         vs = cb.question(q)
         if vs[0].type == "multi":
             labels = [v.item_label_de for v in vs]
-            out[vs[0].forms_column] = [
+            out[vs[0].column("forms")] = [
                 "".join(f"{lab};" for lab, col in zip(labels, vs) if row[col.name]) for _, row in src.iterrows()
             ]
             continue
         for v in vs:
             codes = [_cell(v, val, True) for val in src[v.name]]
             lab = cb.value_labels(v.name)
-            out[v.forms_column] = [lab.get(c, c) if v.scale else c for c in codes]
+            out[v.column("forms")] = [lab.get(c, c) if v.scale else c for c in codes]
     return out
 
 
@@ -739,7 +760,7 @@ def write_export(export: pd.DataFrame, truth_rows: pd.DataFrame, truth: Truth, o
     else:
         files.write_with(out, lambda tmp: export.to_excel(tmp, sheet_name="Form1", index=False, engine="openpyxl"))
     stem = out.with_name(out.name.split(".")[0])
-    truth_csv = files.write_csv(truth_rows, truth_path(out))
+    truth_csv = files.write_csv(truth_rows, config.truth_path(out))
     truth_json = files.write_text(
         stem.with_name(stem.name + ".truth.json"), json.dumps(asdict(truth), ensure_ascii=False, indent=2) + "\n"
     )
@@ -756,20 +777,8 @@ def write_export(export: pd.DataFrame, truth_rows: pd.DataFrame, truth: Truth, o
         "sha256": files.sha256(out),
         "truth": [truth_csv.name, truth_json.name],
     }
-    prov = files.write_text(provenance_path(out), json.dumps(provenance, ensure_ascii=False, indent=2) + "\n")
+    prov = files.write_text(config.provenance_path(out), json.dumps(provenance, ensure_ascii=False, indent=2) + "\n")
     return [out, truth_csv, truth_json, prov]
-
-
-def truth_path(export: Path) -> Path:
-    """Where `write_export` puts the per-row truth of an export."""
-    export = Path(export)
-    return export.with_name(export.name.split(".")[0] + ".truth.csv")
-
-
-def provenance_path(export: Path) -> Path:
-    """The provenance sidecar of an export: `<file>.provenance.json`."""
-    export = Path(export)
-    return export.with_name(export.name + ".provenance.json")
 
 
 def default_register() -> Path | None:

@@ -27,16 +27,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import codebook, config, files, maturity, simulate
+from . import codebook, config, files, maturity, settings
 
-#: Characteristic goals of each type (ÖFIT/KGSt): the rule that names clusters.
-SIGNATURES = {
-    "Bedächtige": ["legal_duties", "funding"],
-    "Optimierer": ["efficiency", "staff_relief"],
-    "Serviceorientierte": ["attractiveness", "service_quality"],
-    "Community Manager": ["public_services", "community", "transparency"],
-}
-NO_TYPE = "keinem Typ zuzuordnen"
+#: Characteristic goals of each type (ÖFIT/KGSt, from the codebook): the rule that names clusters.
+SIGNATURES: dict[str, list[str]] = codebook.load().kommunentyp["types"]
+NO_TYPE: str = codebook.load().kommunentyp["no_type"]
 #: Smallest fit (within-respondent standard deviations) for a cluster to carry a type name.
 MIN_FIT = 0.3
 K_RANGE = range(2, 9)
@@ -153,9 +148,9 @@ def k_choice(typology: Typology) -> dict:
     """The number of types preferred by silhouette and by BIC, and k-means/mixture agreement."""
     table = typology.k_table
     return {
-        "k nach Silhouette": typology.preferred_k,
-        "k nach BIC": int(table.loc[table["bic_gmm"].idxmin(), "k"]),
-        "Übereinstimmung k-Means und Mischmodell (ARI, k = 4)": round(typology.gmm_agreement, 3),
+        "k_silhouette": typology.preferred_k,
+        "k_bic": int(table.loc[table["bic_gmm"].idxmin(), "k"]),
+        "ari_kmeans_gmm_k4": round(typology.gmm_agreement, 3),
     }
 
 
@@ -186,14 +181,15 @@ def stability(
                 for c in range(km.n_clusters)
             )
             jaccard[t].append(best)
-    table = pd.DataFrame({"Typ": list(jaccard), "Jaccard (Mittel)": [np.mean(v) for v in jaccard.values()],
+    table = pd.DataFrame({"kommunentyp": list(jaccard), "jaccard_mean": [np.mean(v) for v in jaccard.values()],
                           "n": [int((full == t).sum()) for t in jaccard]})  # fmt: skip
     return table, float(np.mean(aris))
 
 
 def profiles(responses: pd.DataFrame, members: pd.Series) -> pd.DataFrame:
-    """Steckbrief per type: n, mean goals, maturity, strong obstacles, size and Land mix,
-    strategy and CDO shares. Types with fewer than `config.MIN_CELL_N` municipalities suppressed."""
+    """Steckbrief per type: n, mean goals (`mean_<goal>`), mean maturity index, shares with a
+    strong obstacle (`share_strong_<obstacle>`), strategy and CDO shares, most frequent size
+    class and Länder. Types with fewer than `settings.MIN_CELL_N` municipalities: n only."""
     cb = codebook.load()
     r = responses.loc[members.index].assign(kommunentyp=members)
     idx = maturity.index(r)
@@ -201,23 +197,23 @@ def profiles(responses: pd.DataFrame, members: pd.Series) -> pd.DataFrame:
     for t, g in r.groupby("kommunentyp"):
         n = len(g)
         row = {"n": n}
-        if n >= config.MIN_CELL_N:
+        if n >= settings.MIN_CELL_N:
             for name, _key in goal_items():
-                row[f"Ziel: {cb.label(name)}"] = g[name].mean()
-            row["Reifegrad (Mittel)"] = idx.loc[g.index].mean()
+                row[f"mean_{name}"] = g[name].mean()
+            row["mean_maturity_index"] = idx.loc[g.index].mean()
             for v in cb.question("E01"):
-                row[f"starkes Hemmnis: {cb.label(v.name)}"] = (g[v.name] >= 4).mean()
-            row["Strategie beschlossen"] = (g["strategy_status"].astype(object) == "beschlossen").mean()
-            row["CDO/Stabsstelle"] = (g["has_cdo"].astype(object) == "ja").mean()
-            row["häufigste Größenklasse"] = _top(g["size_class"])
-            row["häufigste Länder"] = _top(g["land_code"], 3)
+                row[f"share_strong_{v.name}"] = (g[v.name] >= 4).mean()
+            row["share_strategy_adopted"] = (g["strategy_status"].astype(object) == "beschlossen").mean()
+            row["share_has_cdo"] = (g["has_cdo"].astype(object) == "ja").mean()
+            row["top_size_class"] = _top(g["size_class"])
+            row["top_laender"] = _top(g["land_code"], 3)
         rows[t] = row
     return pd.DataFrame(rows).T
 
 
 def _top(values: pd.Series, k: int = 1) -> str:
     counts = values.astype(object).value_counts()
-    counts = counts[counts >= config.MIN_CELL_N]
+    counts = counts[counts >= settings.MIN_CELL_N]
     return ", ".join(f"{v} ({c})" for v, c in counts.head(k).items()) or "–"
 
 
@@ -234,7 +230,7 @@ def planted_agreement(members: pd.Series, responses: pd.DataFrame, truth_path: P
 
 def planted_check(typology: Typology, responses: pd.DataFrame, provenance: dict, raw_path: Path) -> float | None:
     """`planted_agreement` for simulated exports whose truth file is present, else None."""
-    truth = simulate.truth_path(raw_path)
+    truth = config.truth_path(raw_path)
     return (
         planted_agreement(typology.members, responses, truth) if provenance["simulated"] and truth.is_file() else None
     )

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import clean, files, hypotheses, plots, simulate
+from . import clean, files, hypotheses, simulate
+from .report import plots
 
 #: Hypotheses whose effect is zero in the data-generating process (beta_cdo, beta_coop_small).
 NULL_HYPOTHESES = ("H4", "H5")

@@ -5,7 +5,7 @@ Weighting population: all units the register lists as able to answer, in three g
 weights are raked to the register's counts by Land and by size class (`survey.Design.calibrate`,
 with the variance of a calibration estimator),
 starting from N/n of the group, and kept within `WEIGHT_BOUNDS` times that start (bounded logit
-calibration, R's `calibrate(calfun="logit")`). Categories with fewer than `config.RAKING_MIN_CELL_N` respondents are pooled
+calibration, R's `calibrate(calfun="logit")`). Categories with fewer than `settings.RAKING_MIN_CELL_N` respondents are pooled
 first (small Länder into "übrige Länder", size classes with their neighbour), because a
 margin can only be met where somebody answered.
 
@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from . import codebook, config, register, survey
+from . import codebook, register, settings, survey
 from .audit import Audit
 
 GROUP_OF_UNIT_TYPE = {
@@ -135,10 +135,10 @@ def _bounded_rake(base: survey.Design, margins: dict):
 def _pool_unordered(sample: pd.Series, register_counts: pd.Series) -> dict:
     """Categories with too few respondents pooled into `OTHER_LAENDER`."""
     n = sample.value_counts().reindex(register_counts.index, fill_value=0)
-    small = n[n < config.RAKING_MIN_CELL_N].index
+    small = n[n < settings.RAKING_MIN_CELL_N].index
     mapping = {c: (OTHER_LAENDER if c in small else c) for c in register_counts.index}
     pooled = n[small].sum()
-    if len(small) and pooled < config.RAKING_MIN_CELL_N:  # pool still too small: add the smallest other
+    if len(small) and pooled < settings.RAKING_MIN_CELL_N:  # pool still too small: add the smallest other
         rest = n.drop(small)
         if len(rest):
             mapping[rest.idxmin()] = OTHER_LAENDER
@@ -149,7 +149,7 @@ def _pool_ordered(sample: pd.Series, order: list[str]) -> dict:
     """Ordered categories with too few respondents merged with their smaller neighbour."""
     cells = [[c] for c in order]
     counts = [int((sample == c).sum()) for c in order]
-    while len(cells) > 1 and min(counts) < config.RAKING_MIN_CELL_N:
+    while len(cells) > 1 and min(counts) < settings.RAKING_MIN_CELL_N:
         i = int(np.argmin(counts))
         j = (
             i - 1
@@ -198,9 +198,9 @@ def margin_distances(w: Weighting, responses: pd.DataFrame, margins: pd.DataFram
             unw = f[col].value_counts(normalize=True).reindex(reg.index, fill_value=0)
             wtd = f.groupby(col)["weight"].sum().reindex(reg.index, fill_value=0)
             wtd = wtd / wtd.sum()
-            rows.append({"Gruppe": group, "Merkmal": label, "n": len(f),
-                         "Abstand ungewichtet": 0.5 * (unw - reg).abs().sum(),
-                         "Abstand gewichtet": 0.5 * (wtd - reg).abs().sum()})  # fmt: skip
+            rows.append({"group": group, "margin": label, "n": len(f),
+                         "distance_unweighted": 0.5 * (unw - reg).abs().sum(),
+                         "distance_weighted": 0.5 * (wtd - reg).abs().sum()})  # fmt: skip
     return pd.DataFrame(rows)
 
 
@@ -208,7 +208,7 @@ def composition(
     w: Weighting, margins: pd.DataFrame, column: str = "size", domain: pd.Series | None = None
 ) -> pd.DataFrame:
     """Shares by size class (or Land) of Gemeinden: register, sample, weighted sample; sample
-    shares of fewer than `config.MIN_CELL_N` municipalities are suppressed. `domain` (True per
+    shares of fewer than `settings.MIN_CELL_N` municipalities are suppressed. `domain` (True per
     response in a subgroup) restricts the sample; restrict `margins` to match."""
     pcol = {"size": "size_class", "land": "land"}[column]
     pop = population_table(margins)
@@ -221,30 +221,19 @@ def composition(
     reg = reg.reindex(order, fill_value=0)
     out = pd.DataFrame(
         {
-            "Verzeichnis": reg / reg.sum(),
-            "Stichprobe": f[column].value_counts(normalize=True).reindex(order, fill_value=0),
-            "Stichprobe gewichtet": (f.groupby(column)["weight"].sum() / max(f["weight"].sum(), 1e-300)).reindex(
+            "register_share": reg / reg.sum(),
+            "sample_share": f[column].value_counts(normalize=True).reindex(order, fill_value=0),
+            "weighted_share": (f.groupby(column)["weight"].sum() / max(f["weight"].sum(), 1e-300)).reindex(
                 order, fill_value=0
             ),
             "n": f[column].value_counts().reindex(order, fill_value=0),
         }
     )
-    out.index.name = "Größenklasse" if column == "size" else "Land"
-    small = out["n"] < config.MIN_CELL_N  # a sample share of 1 or 2 municipalities is not shown
-    out[["Stichprobe", "Stichprobe gewichtet"]] = out[["Stichprobe", "Stichprobe gewichtet"]].mask(small)
-    out["unterdrückt"] = small
+    out.index.name = pcol
+    small = out["n"] < settings.MIN_CELL_N  # a sample share of 1 or 2 municipalities is not shown
+    out[["sample_share", "weighted_share"]] = out[["sample_share", "weighted_share"]].mask(small)
+    out["is_suppressed"] = small
     return out
-
-
-#: Headline indicators: (label, column, test on the column's valid values).
-HEADLINES = [
-    ("Digitalisierungsstrategie beschlossen", "strategy_status", lambda s: s == "beschlossen"),
-    ("CDO oder Stabsstelle vorhanden", "has_cdo", lambda s: s == "ja"),
-    ("Online-Anträge (OZG) in Betrieb", "offer_status_ozg_services", lambda s: s == "in Betrieb"),
-    ("ePayment in Betrieb", "offer_status_epayment", lambda s: s == "in Betrieb"),
-    ("IT-Personalmangel starkes Hemmnis (4–5)", "obstacle_staff_shortage", lambda s: s >= 4),
-    ("Fehlende Mittel starkes Hemmnis (4–5)", "obstacle_budget", lambda s: s >= 4),
-]
 
 
 def indicator(values: pd.Series, test) -> pd.Series:
@@ -309,8 +298,9 @@ def residents_share(
 
 def headline_shares(responses: pd.DataFrame, w: Weighting, domain: pd.Series | None = None,
                     totals: dict | None = None) -> pd.DataFrame:  # fmt: skip
-    """Each headline indicator as unweighted share (all answers), weighted share of
-    municipalities, and share of residents (Gemeinden), each with a 95 % interval and n.
+    """Each headline indicator of the codebook as share of the answers (`unweighted_`), weighted
+    share of municipalities (`municipalities_`) and share of residents of Gemeinden
+    (`residents_`), each as `estimate` with `ci_low`, `ci_high`; `n` answers.
 
     `domain` (True per response in a subgroup) gives domain estimates; the residents' share
     of a domain needs its register inhabitants per size cell (`totals`, see `residents_totals`),
@@ -324,7 +314,8 @@ def headline_shares(responses: pd.DataFrame, w: Weighting, domain: pd.Series | N
     else:
         in_domain = domain.reindex(responses.index, fill_value=False)
     rows = []
-    for label, col, test in HEADLINES:
+    for h in codebook.load().headlines:
+        col, test = h.column, h.holds
         y_all = indicator(responses.loc[in_domain, col], test).dropna()
         p0, n0 = y_all.mean() if len(y_all) else np.nan, len(y_all)
         se0 = np.sqrt(p0 * (1 - p0) / n0) if n0 else np.nan
@@ -336,15 +327,15 @@ def headline_shares(responses: pd.DataFrame, w: Weighting, domain: pd.Series | N
         )
         res = residents_share(res_design, col, test, totals, domain) if totals else {"estimate": np.nan, "se": np.nan}
         rows.append({
-            "Kennzahl": label, "n": n0,
-            "ungewichtet": p0, "ungewichtet_von": p0 - z * se0, "ungewichtet_bis": p0 + z * se0,
-            "Kommunen": muni["estimate"], "Kommunen_von": muni["estimate"] - z * muni["se"],
-            "Kommunen_bis": muni["estimate"] + z * muni["se"],
-            "Einwohner": res["estimate"], "Einwohner_von": res["estimate"] - z * res["se"],
-            "Einwohner_bis": res["estimate"] + z * res["se"],
+            "indicator": h.key, "n": n0,
+            "unweighted_estimate": p0, "unweighted_ci_low": p0 - z * se0, "unweighted_ci_high": p0 + z * se0,
+            "municipalities_estimate": muni["estimate"], "municipalities_ci_low": muni["estimate"] - z * muni["se"],
+            "municipalities_ci_high": muni["estimate"] + z * muni["se"],
+            "residents_estimate": res["estimate"], "residents_ci_low": res["estimate"] - z * res["se"],
+            "residents_ci_high": res["estimate"] + z * res["se"],
         })  # fmt: skip
     out = pd.DataFrame(rows)
-    shares = [c for c in out.columns if c not in ("Kennzahl", "n")]
+    shares = [c for c in out.columns if c not in ("indicator", "n")]
     out[shares] = out[shares].clip(0, 1)
     return out
 
@@ -356,9 +347,9 @@ def weight_summary(w: Weighting) -> pd.DataFrame:
     for group, f in [*w.frame.groupby("group"), ("alle", w.frame)]:
         wt = f["weight"]
         rows.append({
-            "Gruppe": group, "n": len(f), "Einheiten im Verzeichnis": wt.sum(),
-            "Gewicht min": wt.min(), "Gewicht Median": wt.median(), "Gewicht max": wt.max(),
-            "max/min": wt.max() / wt.min(), "Designeffekt (Kish)": len(wt) * (wt**2).sum() / wt.sum() ** 2,
-            "Grenzen eingehalten": w.bounds_met,
+            "group": group, "n": len(f), "register_units": wt.sum(),
+            "weight_min": wt.min(), "weight_median": wt.median(), "weight_max": wt.max(),
+            "weight_max_to_min": wt.max() / wt.min(), "kish_deff": len(wt) * (wt**2).sum() / wt.sum() ** 2,
+            "within_bounds": w.bounds_met,
         })  # fmt: skip
     return pd.DataFrame(rows)

@@ -7,7 +7,7 @@ beside the exports. Regenerate with `python -m analysis codebook`.
 
 from __future__ import annotations
 
-from . import codebook, config, fmt, typology
+from .. import codebook, examples, fmt, settings, typology
 
 TYPE_NAMES = {
     "single": "Einfachauswahl",
@@ -17,25 +17,7 @@ TYPE_NAMES = {
     "free_text": "Freitext",
     "personal": "personenbezogen",
 }
-PAGE_TITLES = {
-    1: "A. Die Kommune",
-    2: "B. Ressourcen und Organisation",
-    3: "C. Stellenwert",
-    4: "D. Digitale Angebote",
-    5: "E. Hemmnisse",
-    6: "F. Ziele",
-    7: "G. Wirkung und gute Beispiele",
-    8: "H. Kontakt",
-}
 UNIT_NAMES = {"inhabitants": "Einwohner", "FTE": "VZÄ", "EUR per year": "EUR pro Jahr", "percent": "%"}
-META_DTYPES = {
-    "response_id": "string",
-    "started_at": "datetime64[ns]",
-    "submitted_at": "datetime64[ns]",
-    "interview_time_s": "Float64",
-    "last_page": "Int8",
-    "is_complete": "boolean",
-}
 
 
 def _cell(text) -> str:
@@ -57,10 +39,10 @@ def _values(cb: codebook.Codebook, v: codebook.Variable) -> str:
 
 def _overview(cb: codebook.Codebook) -> list[str]:
     lines = ["| Spalte | Bezeichnung | Typ | Speicherung |", "|---|---|---|---|"]
-    for name, (label_de, _) in codebook.META_COLUMNS.items():
-        lines.append(f"| `{name}` | {_cell(label_de)} | Metadaten | {META_DTYPES[name]} |")
+    for name, spec in cb.meta.items():
+        lines.append(f"| `{name}` | {_cell(spec['label_de'])} | Metadaten | {spec['dtype']} |")
     for name in cb.processed_columns():
-        if name in codebook.META_COLUMNS:
+        if name in cb.meta:
             continue
         kind = (
             "abgeleitet" if name == "size_class" or name in cb.register_columns else TYPE_NAMES[cb.by_name[name].type]
@@ -78,7 +60,7 @@ def _question(cb: codebook.Codebook, question_id: str) -> list[str]:
     lines = [
         f"### {question_id} {first.question_label_de}",
         "",
-        f"- **Frage:** {q['forms']}",
+        f"- **Frage:** {q['text_de']}",
         f"- **Typ:** {TYPE_NAMES[first.type]}, gespeichert als `{cb.dtype(first.name)}`",
         f"- **Werte:** {_values(cb, first)}",
         f"- **Bereinigung:** {_cleaning(cb.cleaning['types'][first.type])}",
@@ -86,10 +68,16 @@ def _question(cb: codebook.Codebook, question_id: str) -> list[str]:
     if first.is_personal:
         lines.append("- **Spalten:** nicht in den Analysedaten, nicht in den Exporten")
         return [*lines, ""]
-    lines += ["", "| Spalte | Bezeichnung | LimeSurvey | Microsoft Forms |", "|---|---|---|---|"]
+    formats = cb.formats
+    lines += ["", "| Spalte | Bezeichnung | " + " | ".join(f["label"] for f in formats.values()) + " |",
+              "|---|---|" + "---|" * len(formats)]  # fmt: skip
+
+    def heading(fmt_key: str, v: codebook.Variable) -> str:
+        text = _cell(v.column(fmt_key))
+        return f"`{text}`" if formats[fmt_key]["codes"] else text
+
     lines += [
-        f"| `{v.name}` | {_cell(v.item_label_de or v.label_de)} | `{_cell(v.limesurvey_column)}` | "
-        f"{_cell(v.forms_column)} |"
+        f"| `{v.name}` | {_cell(v.item_label_de or v.label_de)} | " + " | ".join(heading(k, v) for k in formats) + " |"
         for v in variables
     ]
     return [*lines, ""]
@@ -135,8 +123,6 @@ def _derived(cb: codebook.Codebook) -> list[str]:
 
 def _example_categories() -> list[str]:
     """The dictionary that codes the good examples (G02), one row per category."""
-    from . import examples
-
     lines = [
         "## Gute Beispiele: Wörterbuch",
         "",
@@ -157,8 +143,8 @@ def _example_categories() -> list[str]:
 def _cleaning(text: str) -> str:
     """A cleaning description with the limits of `config` filled in."""
     return text.strip().format(
-        max_export_mb=fmt.number(config.MAX_EXPORT_BYTES // 2**20),
-        max_text_chars=fmt.number(config.MAX_FREE_TEXT_CHARS),
+        max_export_mb=fmt.number(settings.MAX_EXPORT_BYTES // 2**20),
+        max_text_chars=fmt.number(settings.MAX_FREE_TEXT_CHARS),
     )
 
 
@@ -190,7 +176,7 @@ def markdown(cb: codebook.Codebook | None = None) -> str:
         first = cb.question(question_id)[0]
         if first.page != page:
             page = first.page
-            lines += [f"## {PAGE_TITLES.get(page, f'Seite {page}')}", ""]
+            lines += [f"## {cb.sections.get(page, f'Seite {page}')}", ""]
         lines += _question(cb, question_id)
     lines += _derived(cb)
     lines += _example_categories()

@@ -17,7 +17,7 @@ import sphinx_revealjs
 from nbconvert import SlidesExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
 
-from . import config, files, fmt
+from .. import files, fmt, settings
 
 REVEAL = Path(sphinx_revealjs.__file__).parent / "_static" / "revealjs"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -99,7 +99,7 @@ def write_index(entries: list[Entry], path: Path, *, title: str, status: str) ->
     for group, items in groups.items():
         rows = "\n".join(
             f'<tr><td><a href="{html.escape(e.href)}">{html.escape(e.label)}</a></td>'
-            f'<td class="num">{f"unter {config.MIN_CELL_N}" if e.suppressed else fmt.number(e.n)}</td>'
+            f'<td class="num">{f"unter {settings.MIN_CELL_N}" if e.suppressed else fmt.number(e.n)}</td>'
             f"<td>{'zu wenige Antworten: keine Zahlen ausgewiesen' if e.suppressed else ''}</td></tr>"
             for e in items
         )

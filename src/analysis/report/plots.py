@@ -15,7 +15,7 @@ from matplotlib.colors import to_rgb  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from . import fmt  # noqa: E402
+from .. import fmt  # noqa: E402
 
 #: Colour-blind-safe palette: the Okabe-Ito colours with at least 3:1 contrast against white
 #: (WCAG 1.4.11 for graphical objects): blue, vermillion, bluish green, reddish purple, black.
@@ -118,19 +118,19 @@ def grouped_shares(data: pd.DataFrame, *, ax=None, title: str = ""):
     return ax
 
 
-def interval_dots(data: pd.DataFrame, series: list[str], *, ax=None, title: str = ""):
-    """Estimates with 95 % intervals, one row per item and one marker per series.
-
-    `data` has a `label` column and, per series s, columns s, s_von, s_bis.
-    """
+def interval_dots(data: pd.DataFrame, series: dict[str, str], *, ax=None, title: str = ""):
+    """Shares with 95 % intervals, one row per item (`label`) and one marker per series;
+    `series` maps a column prefix (columns `<prefix>estimate`, `<prefix>ci_low`,
+    `<prefix>ci_high`) to its legend label."""
     ax = _axes(ax)
     data = data.iloc[::-1].reset_index(drop=True)
     k = len(series)
     markers = ["o", "s", "D", "^"]
-    for j, name in enumerate(series):
+    for j, (prefix, name) in enumerate(series.items()):
         y = data.index + (j - (k - 1) / 2) * 0.22
-        err = [data[name] - data[f"{name}_von"], data[f"{name}_bis"] - data[name]]
-        ax.errorbar(data[name], y, xerr=err, fmt=markers[j], color=PALETTE[j], label=name, capsize=3)
+        est = data[f"{prefix}estimate"]
+        err = [est - data[f"{prefix}ci_low"], data[f"{prefix}ci_high"] - est]
+        ax.errorbar(est, y, xerr=err, fmt=markers[j], color=PALETTE[j], label=name, capsize=3)
     ax.set_yticks(data.index, data["label"])
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(fmt.PERCENT_AXIS)

@@ -20,22 +20,21 @@ CSV and Excel files by a leading apostrophe (OWASP's advice for CSV injection).
 
 from __future__ import annotations
 
-import re
-import zipfile
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from . import audit, briefing, clean, codebook, codebook_document, config, files, maturity, typology, weighting
+from .. import clean, codebook, config, files, maturity, settings, typology, weighting
+from . import codebook_document, labels, status, tables
+from .deck import Deck
+from .deck import load as load_deck
 
 BASENAME = "kommunen_digital"
 WORKBOOK = "tabellen.xlsx"
 CODEBOOK = "codebuch.md"
-#: First characters that make Excel, LibreOffice or Google Sheets evaluate a cell.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 TYPE_CATEGORIES = [*typology.SIGNATURES, typology.NO_TYPE]
-SUPPRESSED_NOTE = f"unterdrückt: weniger als {config.MIN_CELL_N} Kommunen"
+SUPPRESSED_NOTE = f"unterdrückt: weniger als {settings.MIN_CELL_N} Kommunen"
 
 
 # --- the data set ----------------------------------------------------------------------------------
@@ -73,29 +72,13 @@ def dataset(processed: Path = config.PROCESSED) -> pd.DataFrame:
     df["kommunentyp"] = pd.Categorical(members.reindex(df.index), categories=TYPE_CATEGORIES)
     df.attrs = {
         "title": codebook.load().title_de,
-        "data_status": briefing.status_text(provenance),
+        "data_status": status.status_text(provenance),
         "source": provenance.get("raw_file", ""),
         "column_labels": column_labels(df.columns),
         "value_labels": {c: {str(k): v for k, v in m.items()} for c, m in value_labels(df).items()},
         "examples_withheld": int((has_text & df["good_example_text"].isna()).sum()),
     }
     return df
-
-
-def neutralise(df: pd.DataFrame) -> pd.DataFrame:
-    """Prefix text cells that start like a formula with an apostrophe."""
-
-    def fix(value):
-        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
-
-    out = df.copy()
-    for col in out.columns:
-        s = out[col]
-        if isinstance(s.dtype, pd.CategoricalDtype):
-            out[col] = s.cat.rename_categories([fix(c) for c in s.cat.categories])
-        elif pd.api.types.is_string_dtype(s.dtype) or s.dtype == object:
-            out[col] = s.map(fix, na_action="ignore")
-    return out
 
 
 def for_excel(df: pd.DataFrame) -> pd.DataFrame:
@@ -170,18 +153,6 @@ def _stamp_labelled(path: Path, when: datetime, spss: bool) -> None:
     path.write_bytes(bytes(data))
 
 
-def _stamp_workbook(path: Path, when: datetime) -> None:
-    """Rewrite an xlsx with every zip entry and the document properties dated `when`."""
-    with zipfile.ZipFile(path) as z:
-        entries = [(info.filename, z.read(info)) for info in z.infolist()]
-    iso = when.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in entries:
-            if name == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*", lambda m: m.group(1) + iso, data)
-            z.writestr(zipfile.ZipInfo(name, date_time=when.timetuple()[:6]), data, zipfile.ZIP_DEFLATED)
-
-
 def write_labelled(df: pd.DataFrame, path: Path) -> Path:
     """An SPSS (`.sav`) or Stata (`.dta`) file with variable and value labels (pyreadstat)."""
     import pyreadstat
@@ -210,7 +181,7 @@ def write_labelled(df: pd.DataFrame, path: Path) -> Path:
 # --- the key tables ----------------------------------------------------------------------------------
 def suppressed(table: pd.DataFrame, n: str) -> pd.DataFrame:
     """`table` with every figure of rows under the minimum n blanked (n too) and a note column."""
-    out = briefing.suppress(table, n=n)
+    out = tables.suppress(table, n=n)
     hidden = out.pop("suppressed")
     out[n] = out[n].astype("Int64").mask(hidden)
     out["Hinweis"] = hidden.map({True: SUPPRESSED_NOTE, False: ""})
@@ -222,55 +193,51 @@ def _percent(table: pd.DataFrame, columns) -> pd.DataFrame:
 
 
 def respondents_table(responses: pd.DataFrame, column: str, header: str) -> pd.DataFrame:
-    table = briefing.respondents_by(responses, column).drop(columns="suppressed")
+    table = tables.respondents_by(responses, column).drop(columns="suppressed")
     table = suppressed(table, "n")
     return _percent(table, ["share"]).rename(columns={"label": header, "n": "Kommunen", "share": "Anteil (%)"})
 
 
-def headline_table(d: briefing.Deck) -> pd.DataFrame:
+def headline_table(d: Deck) -> pd.DataFrame:
     table = suppressed(d.shares, "n")
-    shares = [c for c in table.columns if c not in ("Kennzahl", "n", "Hinweis")]
-    names = {
-        "ungewichtet": "Antworten ungewichtet",
-        "Kommunen": "Kommunen gewichtet",
-        "Einwohner": "Einwohner gewichtet",
-    }
-    rename = {f"{k}{s}": f"{v} {suffix}" for k, v in names.items() for s, suffix in [("", "(%)"), ("_von", "95-%-KI von (%)"), ("_bis", "95-%-KI bis (%)")]}  # fmt: skip
-    return _percent(table, shares).rename(columns=rename)
+    shares = [c for c in table.columns if c not in ("indicator", "n", "Hinweis")]
+    suffixes = {"estimate": "(%)", "ci_low": "95-%-KI von (%)", "ci_high": "95-%-KI bis (%)"}
+    rename = {f"{prefix}{part}": f"{header} {suffix}" for prefix, (_, header) in labels.HEADLINE_SERIES.items()
+              for part, suffix in suffixes.items()}  # fmt: skip
+    return labels.german(_percent(table, shares).rename(columns=rename))
 
 
 def grid_table(responses: pd.DataFrame, question_id: str) -> pd.DataFrame:
     """Answer shares (%) per item of a grid question; items with too few answers are left out."""
-    shares, ns = briefing.item_shares(responses, question_id)
+    shares, ns = tables.item_shares(responses, question_id)
     out = (100 * shares).round(1).add_suffix(" (%)").reset_index(names="Aussage")
     out.insert(1, "n", ns.to_numpy())
     return out
 
 
+#: Columns of the hypotheses sheet, in order.
+HYPOTHESES_COLUMNS = ["hypothesis_id", "statement_de", "model", "term", "estimate", "ci_low", "ci_high", "p", "p_holm",
+                      "n", "verdict_de", "weighted_estimate", "mice_estimate", "note"]  # fmt: skip
+
+
 def hypotheses_table(results: pd.DataFrame) -> pd.DataFrame:
-    columns = {
-        "hypothesis_id": "Hypothese", "statement_de": "Aussage", "model": "Modell", "term": "Term",
-        "estimate": "Schätzer", "ci_low": "95-%-KI von", "ci_high": "95-%-KI bis", "p": "p", "p_holm": "p (Holm)",
-        "n": "n", "verdict_de": "Ergebnis", "weighted_estimate": "Schätzer gewichtet",
-        "mice_estimate": "Schätzer MICE", "note": "Anmerkung",
-    }  # fmt: skip
-    return results[list(columns)].rename(columns=columns)
+    return labels.german(results[HYPOTHESES_COLUMNS])
 
 
-def profiles_table(d: briefing.Deck) -> pd.DataFrame:
-    return suppressed(d.profiles.reset_index(names="Kommunentyp"), "n")
+def profiles_table(d: Deck) -> pd.DataFrame:
+    return labels.german(suppressed(d.profiles.reset_index(names="kommunentyp"), "n"))
 
 
-def notes_table(d: briefing.Deck, n_withheld: int) -> pd.DataFrame:
+def notes_table(d: Deck, n_withheld: int) -> pd.DataFrame:
     rows = [
         ("Titel", codebook.load().title_de),
-        ("Datenstand", briefing.status_text(d.provenance)),
+        ("Datenstand", status.status_text(d.provenance)),
         ("Antworten im Export", d.provenance["n_raw"]),
         ("ausgewertete Kommunen", len(d.everyone)),
-        ("Gewichtung", briefing.register_note(d.provenance)),
+        ("Gewichtung", status.register_note(d.provenance)),
         (
             "Unterdrückung",
-            f"Gruppen mit weniger als {config.MIN_CELL_N} antwortenden Kommunen werden nicht ausgewiesen.",
+            f"Gruppen mit weniger als {settings.MIN_CELL_N} antwortenden Kommunen werden nicht ausgewiesen.",
         ),
         ("Anteile", "in Prozent; gewichtete Anteile mit 95-%-Konfidenzintervall"),
         ("Beispieltexte", f"{n_withheld} Beispieltexte ohne Einverständnis zur Nennung nicht exportiert"),
@@ -279,19 +246,19 @@ def notes_table(d: briefing.Deck, n_withheld: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["Angabe", "Inhalt"])
 
 
-def tables(processed: Path = config.PROCESSED, n_withheld: int = 0) -> dict[str, pd.DataFrame]:
+def key_tables(processed: Path = config.PROCESSED, n_withheld: int = 0) -> dict[str, pd.DataFrame]:
     """The key tables: sheet name -> table with German headers."""
-    d = briefing.load(processed)
+    d = load_deck(processed)
     r = d.everyone
     return {
         "Hinweise": notes_table(d, n_withheld),
-        "Rücklauf": briefing.completion(r, d.audit, d.provenance),
-        "Bereinigung": audit.summary(d.audit),
+        "Rücklauf": labels.german(tables.completion(r, d.audit, d.provenance)),
+        "Bereinigung": tables.cleaning_summary(d.audit),
         "Länder": respondents_table(r, "land_code", "Bundesland"),
         "Größenklassen": respondents_table(r, "size_class", "Größenklasse"),
         "Art der Kommune": respondents_table(r, "unit_type", "Art der Kommune"),
         "Kennzahlen": headline_table(d),
-        "Gewichtung": weighting.weight_summary(d.weighting),
+        "Gewichtung": labels.german(weighting.weight_summary(d.weighting)),
         "Angebote": grid_table(r, "D01"),
         "Wirkung der Angebote": grid_table(r, "D02"),
         "Hemmnisse": grid_table(r, "E01"),
@@ -301,36 +268,19 @@ def tables(processed: Path = config.PROCESSED, n_withheld: int = 0) -> dict[str,
     }
 
 
-def write_workbook(sheets: dict[str, pd.DataFrame], path: Path, when: datetime) -> Path:
-    """One sheet per table, header row frozen, columns sized to their content; dated `when`."""
-
-    def write(tmp: Path) -> None:
-        with pd.ExcelWriter(tmp, engine="openpyxl") as xl:
-            for name, table in sheets.items():
-                table = neutralise(table)
-                table.to_excel(xl, sheet_name=name[:31], index=False, freeze_panes=(1, 0))
-                sheet = xl.sheets[name[:31]]
-                for i, col in enumerate(table.columns):
-                    width = max([len(str(col)), *table[col].astype(str).str.len().head(200)])
-                    sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(60, width + 2)
-        _stamp_workbook(tmp, when)
-
-    return files.write_with(path, write)
-
-
 def write_all(processed: Path = config.PROCESSED) -> list[Path]:
     """Write every export format to `processed/export/`; returns the paths."""
     processed = Path(processed)
     out = processed / config.EXPORT_DIR
     df = dataset(processed)
-    safe = neutralise(df)
+    safe = files.neutralise(df)
     return [
         files.write_parquet(df, out / f"{BASENAME}.parquet"),
         files.write_csv(safe, out / f"{BASENAME}.csv", encoding="utf-8"),
         files.write_csv(for_excel(safe), out / f"{BASENAME}_excel.csv", sep=";", decimal=",", encoding="utf-8-sig"),
         write_labelled(df, out / f"{BASENAME}.sav"),
         write_labelled(df, out / f"{BASENAME}.dta"),
-        write_workbook(tables(processed, df.attrs["examples_withheld"]), out / WORKBOOK, data_time(df)),
+        files.write_workbook(key_tables(processed, df.attrs["examples_withheld"]), out / WORKBOOK, data_time(df)),
         files.write_text(out / CODEBOOK, codebook_document.markdown()),
     ]
 

@@ -1,0 +1,136 @@
+"""What every reader does: the interface of an export format and the decoding of answers that
+all formats share. One module per format in this package subclasses `Reader`."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .. import codebook
+from ..audit import Audit
+from ..errors import InputError
+
+#: The meta columns every reader delivers, before the codebook variables.
+META = ["response_id", "started_at", "submitted_at", "interview_time_s", "last_page"]
+
+
+class Reader:
+    """One export format. `name` is its key under `formats` in the codebook, which says how
+    the format heads each variable's column."""
+
+    name: str = ""
+    #: normalised headers of the format's own metadata (not codebook variables, not logged)
+    meta_columns: frozenset[str] = frozenset()
+
+    def detects(self, header: list[str]) -> bool:
+        """Whether a table with these normalised headers is an export of this format."""
+        raise NotImplementedError
+
+    def check(self, header: list[str], path: Path) -> None:
+        """Refuse a table of this format that lacks what the reader needs."""
+
+    def meta(self, table: pd.DataFrame, pages: int, path: Path, audit: Audit) -> pd.DataFrame:
+        """The `META` columns, one row per response."""
+        raise NotImplementedError
+
+    def answers(self, raw: pd.Series, v: codebook.Variable, cb: codebook.Codebook, audit: Audit) -> pd.Series:
+        """A variable's answers as text: coded answers as their codes, blanks as None."""
+        if v.type in ("single", "likert") or (v.type == "personal" and v.scale):
+            scale = cb.scales[v.scale]
+            codes = map_distinct(raw, lambda s: to_code(s, scale))
+            log_recoded(raw, codes, scale, v.column("limesurvey"), audit)
+            return codes
+        return map_distinct(raw, blank_to_none)
+
+    def is_extra(self, header: str) -> bool:
+        """A column the format writes that is neither metadata nor a codebook variable, and
+        that is left out without a note (e.g. LimeSurvey's timings per page)."""
+        return header in self.meta_columns
+
+
+def norm_header(h: object) -> str:
+    """A header as compared: whitespace collapsed, case folded, `X_SQ001` read as `X[SQ001]`."""
+    text = " ".join(str(h).split()).casefold()
+    return re.sub(r"_(sq\d+)$", r"[\1]", text)
+
+
+def response_ids(table: pd.DataFrame, column: str, path: Path) -> tuple[pd.Series, np.ndarray]:
+    """The response ids (as text) and each response's row in the file (header = row 1); a
+    missing or repeated id is refused."""
+    ids = table[column].astype(str).str.strip()
+    rows = np.arange(2, len(table) + 2)
+    if (ids == "").any():
+        raise InputError(path, "Antwort-ID fehlt", row=int(rows[(ids == "").to_numpy()][0]), column=column)
+    if ids.duplicated().any():
+        first = int(np.flatnonzero(ids.duplicated().to_numpy())[0])
+        raise InputError(path, f"Antwort-ID {ids.iloc[first]} doppelt", row=int(rows[first]), column=column)
+    return ids, rows
+
+
+_DOTTED_DATE = re.compile(r"^\s*\d{1,2}\.\d{1,2}\.\d{2,4}")
+
+
+def timestamps(text: pd.Series, ids: pd.Series, column: str, audit: Audit) -> pd.Series:
+    """Timestamps as survey tools write them ("2026-11-22 14:03:00") or as German Excel saves
+    them ("22.11.2026 14:03", day first); a timestamp that is not a date is logged and missing."""
+    text = text.astype(str).str.strip()
+    dotted = text.str.match(_DOTTED_DATE)
+    parsed = pd.to_datetime(text.where(~dotted & text.ne("")), errors="coerce", format="mixed")
+    if dotted.any():
+        parsed = parsed.where(
+            ~dotted, pd.to_datetime(text.where(dotted), errors="coerce", format="mixed", dayfirst=True)
+        )
+    parsed = parsed.astype("datetime64[ns]")
+    for idx in text.index[text.ne("") & parsed.isna()]:
+        audit.change(ids[idx], column, text[idx], "", "invalid_date", "kein gültiger Zeitpunkt: als fehlend behandelt")
+    return parsed
+
+
+def decimal(values: pd.Series | None) -> pd.Series | float:
+    """Numbers of meta columns, also with a German decimal comma ("123,5")."""
+    if values is None:
+        return np.nan
+    return pd.to_numeric(values.astype(str).str.strip().str.replace(",", ".", regex=False), errors="coerce")
+
+
+def map_distinct(values: pd.Series, func) -> pd.Series:
+    """`values.map(func)`, calling `func` once per distinct value (exports repeat few values)."""
+    codes, distinct = pd.factorize(values, use_na_sentinel=False)
+    mapped = {i: func(u) for i, u in enumerate(distinct)}
+    return pd.Series(codes, index=values.index).map(mapped)
+
+
+def blank_to_none(value: object) -> str | None:
+    text = str(value).strip()
+    return text or None
+
+
+def to_code(value: object, scale: codebook.Scale) -> str | None:
+    """A coded answer as its code: "3", "3.0", "03" and "in Betrieb" all give "3"."""
+    text = blank_to_none(value)
+    if text is None or text in scale.codes:
+        return text
+    if re.fullmatch(r"\d+(\.0+)?", text):
+        number = int(float(text))
+        for code in scale.codes:
+            if code.isdigit() and int(code) == number:
+                return code
+    folded = text.casefold()
+    for code, label in scale.codes.items():
+        if label.casefold() == folded:
+            return code
+    return text  # unknown: the cleaning logs it and sets it missing
+
+
+def log_recoded(raw: pd.Series, codes: pd.Series, scale: codebook.Scale, column: str, audit: Audit) -> None:
+    """One file note per column whose answers came as labels or reformatted codes ("9" for "09")."""
+    text = raw.astype(str).str.strip()
+    changed = codes.notna() & codes.isin(list(scale.codes)) & text.ne(codes)
+    if changed.any():
+        example = f"„{text[changed].iloc[0]}“ → {codes[changed].iloc[0]}"
+        audit.file_note(column, "codes_from_labels",
+                        f"{int(changed.sum())} Antwort(en) als Beschriftung oder in anderem Zahlformat exportiert, "
+                        f"in Codes umgesetzt (z. B. {example})")  # fmt: skip
