@@ -36,7 +36,8 @@ REGISTER ?= $(wildcard ../shared/reference/destatis/AuszugGV4QAktuell_2024.xlsx)
 briefing: $(STAMP) ## Run the pipeline on the bundled example (REGISTER=path: Destatis register to match and weight to)
 	$(BIN)/python -m analysis run $(if $(REGISTER),--register $(REGISTER))
 
-test: $(STAMP) ## Run all tests (unit, property, end-to-end, nbval re-execution of every notebook)
+test: $(STAMP) ## Run all tests (import layers, unit, property, end-to-end, nbval re-execution of every notebook)
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest
 
 example: $(STAMP) ## Regenerate the bundled simulated example export in data/raw/

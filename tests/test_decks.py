@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -122,7 +123,7 @@ def test_free_text_is_escaped(injected_deck):
 # --- units ---------------------------------------------------------------------------------------
 def test_html_table_escapes_every_cell():
     table = pd.DataFrame({"Name": ["<b>x</b>", "A & B"], "n": ["1.234", None]})
-    out = slides.html_table(table, numeric=("n",)).data
+    out = slides.html_table(table, numeric=("n",))
     assert "<b>x</b>" not in out and "&lt;b&gt;x&lt;/b&gt;" in out and "A &amp; B" in out
     assert '<td class="num">1.234</td>' in out and '<td class="num"></td>' in out
 
@@ -205,3 +206,27 @@ def test_domain_shares_are_the_weighted_shares_within_the_domain(cleaned):
     assert row["municipalities_estimate"] == pytest.approx(expected)
     assert row["n"] == weighting.indicator(responses.loc[domain, h.column], h.holds).notna().sum()
     assert np.isnan(row["residents_estimate"])  # no inhabitants given for the domain: not estimable
+
+
+# --- slides as HTML ----------------------------------------------------------------------------------
+SLIDES = ["title", "key_points", "methods", "slide_sample_vs_register", "slide_headlines", "slide_importance",
+          "slide_obstacles", "slide_offers", "slide_offer_effects", "slide_maturity", "slide_verdicts",
+          "slide_types_overview", "slide_example_topics", "slide_examples", "slide_exchange"]  # fmt: skip
+
+
+@pytest.mark.parametrize("by, value", [(None, None), ("land", "Bremen")])
+def test_every_slide_returns_html_with_figures_only_where_allowed(pipeline_run, by, value):
+    root, _, _ = pipeline_run
+    d = deck.load(root / "processed", by=by, value=value)
+    for name in SLIDES:
+        out = getattr(slides, name)(d)
+        assert isinstance(out, slides.HTML) and out.data.strip().startswith("<"), name
+        if d.suppressed and name not in ("title", "methods", "slide_verdicts"):  # verdicts: always national
+            assert "<img" not in out.data and "zum Schutz der Antwortenden" in out.data, name
+    assert d.suppressed == (by is not None)  # Bremen has fewer than 3 responses in the example
+
+
+def test_briefing_notebook_has_one_steckbrief_slide_per_kommunentyp():
+    nb = nbformat.read(config.NOTEBOOKS / plan.BRIEFING_NOTEBOOK, as_version=4)
+    calls = [c.source for c in nb.cells if "slides.slide_type(" in c.source]
+    assert calls == [f"slides.slide_type(d, {i})" for i in range(len(codebook.load().kommunentyp["types"]))]
