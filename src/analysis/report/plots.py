@@ -122,27 +122,23 @@ def interval_dots(data: pd.DataFrame, series: dict[str, str], *, ax=None, title:
     """Shares with 95 % intervals, one row per item (`label`) and one marker per series;
     `series` maps a column prefix (columns `<prefix>estimate`, `<prefix>ci_low`,
     `<prefix>ci_high`) to its legend label."""
-    ax = _axes(ax)
-    data = data.iloc[::-1].reset_index(drop=True)
-    k = len(series)
-    markers = ["o", "s", "D", "^"]
-    for j, (prefix, name) in enumerate(series.items()):
-        y = data.index + (j - (k - 1) / 2) * 0.22
-        est = data[f"{prefix}estimate"]
-        err = [est - data[f"{prefix}ci_low"], data[f"{prefix}ci_high"] - est]
-        ax.errorbar(est, y, xerr=err, fmt=markers[j], color=PALETTE[j], label=name, capsize=3)
-    ax.set_yticks(data.index, data["label"])
+    ax = _estimates(data, series, _axes(ax), title)
     ax.set_xlim(0, 1)
     ax.xaxis.set_major_formatter(fmt.PERCENT_AXIS)
-    ax.legend(ncols=k, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=10)
-    ax.set_title(title, loc="left")
     return ax
 
 
 def coefficients(data: pd.DataFrame, series: dict[str, str], *, ax=None, title: str = ""):
     """Forest plot: one row per item (`label`), one marker per series; `series` maps a column
     prefix ("" for estimate/ci_low/ci_high, "weighted_", "mice_") to its legend label."""
-    ax = _axes(ax)
+    ax = _estimates(data, series, _axes(ax), title)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 1)))
+    return ax
+
+
+def _estimates(data: pd.DataFrame, series: dict[str, str], ax, title: str):
+    """Estimates with intervals as dots and bars, one row per item, one marker per series."""
     data = data.iloc[::-1].reset_index(drop=True)
     k = len(series)
     markers = ["o", "s", "D", "^"]
@@ -151,9 +147,7 @@ def coefficients(data: pd.DataFrame, series: dict[str, str], *, ax=None, title: 
         est = data[f"{prefix}estimate"]
         err = [est - data[f"{prefix}ci_low"], data[f"{prefix}ci_high"] - est]
         ax.errorbar(est, y, xerr=err, fmt=markers[j], color=PALETTE[j], label=name, capsize=3)
-    ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(data.index, data["label"])
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt.number(v, 1)))
     ax.legend(ncols=k, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=10)
     ax.set_title(title, loc="left")
     return ax
