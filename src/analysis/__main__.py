@@ -14,7 +14,8 @@ def _simulate(args: argparse.Namespace) -> None:
     from . import simulate
 
     register_path = args.register or simulate.default_register()
-    export, truth_rows, truth = simulate.simulate(args.n, args.seed, args.format, register_path)
+    options = dict(o.split("=", 1) for o in args.option or [])
+    export, truth_rows, truth = simulate.simulate(args.n, args.seed, args.format, register_path, options)
     for path in simulate.write_export(export, truth_rows, truth, args.out):
         print(f"geschrieben: {path}")
 
@@ -87,8 +88,16 @@ def _run(args: argparse.Namespace) -> None:
 
 def _codebook(args: argparse.Namespace) -> None:
     from . import files
+    from .readers import structure
     from .report import codebook_document
 
+    if args.from_lss or args.from_sosci:
+        found = (structure.read_lss(args.from_lss, args.language) if args.from_lss
+                 else structure.read_sosci_variables(args.from_sosci, args.values))  # fmt: skip
+        print("\n".join(structure.diff(found)))
+        if args.draft:
+            print(f"geschrieben: {files.write_text(args.draft, structure.draft(found))}")
+        return
     print(f"geschrieben: {files.write_text(args.out, codebook_document.markdown())}")
 
 
@@ -114,7 +123,11 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--n", type=int, required=True, help="number of exported rows")
     s.add_argument("--seed", type=int, required=True)
     s.add_argument("--out", type=Path, required=True, help="export file (.csv for LimeSurvey, .xlsx for Forms)")
-    s.add_argument("--format", choices=["limesurvey", "forms"], default="limesurvey")
+    s.add_argument("--format", choices=["limesurvey", "forms", "sosci", "limesurvey-sav", "sosci-sav", "stata"],
+                   default="limesurvey", help="survey tool and file (.csv, .xlsx, .sav, .dta)")  # fmt: skip
+    s.add_argument("--option", action="append", metavar="KEY=VALUE",
+                   help="LimeSurvey export option, e.g. headings=full, answers=full, convert=1/2, timings=no, "
+                        "datestamp=no, participants=yes, separator=, (repeatable)")  # fmt: skip
     s.add_argument("--register", type=Path, help="Destatis Auszug GV workbook (default: the shared one, if present)")
     s.set_defaults(func=_simulate)
 
@@ -166,6 +179,13 @@ def parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("codebook", help="write the codebook document (Markdown)")
     d.add_argument("--out", type=Path, default=config.CODEBOOK_DOC)
+    d.add_argument("--from-lss", type=Path, metavar="DATEI",
+                   help="LimeSurvey-Umfragestruktur (.lss): Unterschiede zum Codebuch zeigen")  # fmt: skip
+    d.add_argument("--from-sosci", type=Path, metavar="DATEI",
+                   help="SoSci-Survey-Variablenliste (variables_*.csv): Unterschiede zum Codebuch zeigen")  # fmt: skip
+    d.add_argument("--values", type=Path, metavar="DATEI", help="mit --from-sosci: die Werteliste (values_*.csv)")
+    d.add_argument("--language", help="mit --from-lss: Sprache der Texte (Standard: Basissprache der Umfrage)")
+    d.add_argument("--draft", type=Path, metavar="DATEI", help="mit --from-…: Entwurf eines Codebuchs (YAML) schreiben")
     d.set_defaults(func=_codebook)
 
     e = sub.add_parser("export", help="write Parquet, CSV, German-Excel CSV, SPSS and Excel exports of processed data")

@@ -18,6 +18,7 @@ from . import codebook, config, files, match, names, privacy, readers, register,
 from .audit import WHOLE_RECORD, Audit
 from .errors import InputError
 from .parse import parse_number
+from .readers.base import NOT_TICKED, TICKED
 
 Step = Callable[[pd.DataFrame, Audit], pd.DataFrame]
 
@@ -32,8 +33,13 @@ def drop_test_responses(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
 
 
 def drop_speeders(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
-    """Complete responses much faster than the median complete response."""
-    complete = df["submitted_at"].notna() & df["interview_time_s"].notna()
+    """Complete responses much faster than the median complete response. Without times in the
+    export (LimeSurvey without timings) the rule is off, and the audit table says so."""
+    if df["interview_time_s"].isna().all():
+        audit.file_note("interviewtime", "rule_off", "keine Bearbeitungszeiten im Export: zu schnelle Antworten "
+                        "werden nicht erkannt (in LimeSurvey „Zeiten speichern“ einschalten)")  # fmt: skip
+        return df
+    complete = df["is_complete"].astype(bool) & df["interview_time_s"].notna()
     limit = settings.SPEEDER_FRACTION_OF_MEDIAN * df.loc[complete, "interview_time_s"].median()
     fast = complete & (df["interview_time_s"] < limit)
     audit.drop(
@@ -88,13 +94,17 @@ def _keep_best(df: pd.DataFrame, audit: Audit, key: pd.Series, rule: str, reason
     latest; log the others as dropped with `reason(key, kept response id)`."""
     cols = [v.name for v in codebook.load().analysis_variables]
     answers = df[cols].astype(object)
+    if key.notna().any() and df["submitted_at"].isna().all() and df["started_at"].isna().all():
+        audit.file_note("submitdate", "rule_off", "keine Zeitstempel im Export: bei mehreren Antworten einer Kommune "
+                        f"entscheidet die Vollständigkeit, dann die höhere (spätere) Antwort-ID ({rule})")  # fmt: skip
     ranked = df.assign(
         _key=key,
         _filled=(answers.notna() & answers.ne("")).sum(axis=1),
         _time=df["submitted_at"].fillna(df["started_at"]),
+        _id=pd.to_numeric(df["response_id"], errors="coerce"),  # survey tools number responses as they come
     )
     ranked = ranked[ranked["_key"].notna()].sort_values(
-        ["_key", "_filled", "_time"], ascending=[True, False, False], kind="stable"
+        ["_key", "_filled", "_time", "_id"], ascending=[True, False, False, False], kind="stable"
     )
     dup = ranked.duplicated("_key")
     kept = ranked[~dup].set_index("_key")["response_id"]
@@ -177,14 +187,15 @@ def decode(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
             df[v.name] = df[v.name].map(cb.value_labels(v.name)).astype(cb.dtype(v.name))
         elif v.type == "likert":
             df[v.name] = pd.to_numeric(df[v.name]).astype("Int8")
-        elif v.type == "multi":
+        elif v.type == "multi":  # ticked "Y", not ticked "N", not shown None, "" by the page reached
             reached = df["last_page"].fillna(cb.pages) >= v.page
-            ticked = df[v.name].fillna("").str.strip().ne("")
-            df[v.name] = pd.array(ticked.where(reached, None), dtype="boolean")
+            cell = df[v.name].astype(object)
+            state = cell.map({TICKED: True, NOT_TICKED: False, "": False}).where(cell.ne("") | reached)
+            df[v.name] = pd.array(state.where(cell.notna(), None), dtype="boolean")
         elif v.type == "free_text":
             df[v.name] = df[v.name].astype("string")
     df["size_class"] = register.size_class(df["population"])
-    df["is_complete"] = df["submitted_at"].notna().astype("boolean")
+    df["is_complete"] = df["is_complete"].astype(bool).astype("boolean")
     df["last_page"] = df["last_page"].astype("Int8")
     df["interview_time_s"] = df["interview_time_s"].astype("Float64")
     df["response_id"] = df["response_id"].astype("string")

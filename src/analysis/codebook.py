@@ -207,15 +207,20 @@ class Codebook:
         return pa.DataFrameSchema(ordered, strict=True, ordered=True, name="responses")
 
 
-def _columns(formats: dict[str, dict], q: dict, item: dict | None = None) -> dict[str, str]:
-    """The column of a question (or of one item of it) in every export format."""
+def _columns(formats: dict[str, dict], q: dict, item: dict | None = None, n: int = 0) -> dict[str, str]:
+    """The column of a question (or of its `n`-th item, from 1) in every export format."""
     fields = {"id": q["id"], "text_de": q.get("text_de", q["label_de"])}
     if item is not None:
-        fields |= {"sq": item["sq"], "item_label_de": item["label_de"]}
+        fields |= {"sq": item["sq"], "item_label_de": item["label_de"], "n": n}
     out = {}
     for fmt, spec in formats.items():
-        kind = "question" if item is None else ("multi" if q["type"] == "multi" and "multi" in spec else "item")
-        out[fmt] = spec[kind].format(**fields)
+        tool_id = q.get("ids", {}).get(fmt) or spec.get("id", "{id}").format(**fields)
+        if item is not None:
+            kind = "multi" if q["type"] == "multi" and "multi" in spec else "item"
+        else:
+            single = q["type"] == "single" or (q["type"] == "personal" and q.get("scale"))
+            kind = "single" if single and "single" in spec else "question"
+        out[fmt] = spec[kind].format(tool_id=tool_id, **fields)
     return out
 
 
@@ -247,12 +252,12 @@ def _expand(q: dict, formats: dict[str, dict]) -> list[Variable]:
             name=f"{q['name']}_{it['key']}",
             label_de=f"{q['label_de']}: {it['label_de']}",
             label_en=f"{q['label_en']}: {it['label_en']}",
-            columns=_columns(formats, q, it),
+            columns=_columns(formats, q, it, n),
             item_key=it["key"],
             item_label_de=it["label_de"],
             **common,
         )
-        for it in q["items"]
+        for n, it in enumerate(q["items"], 1)
     ]
 
 

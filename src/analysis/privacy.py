@@ -6,7 +6,7 @@ import re
 from functools import lru_cache
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-PHONE = re.compile(r"(?:(?:Tel|Telefon|Fon|Mobil)\.?:?\s*)?(?:\+49|0)[\d /()-]{5,}\d")
+PHONE = re.compile(r"(?:(?:Tel|Telefon|Fon|Mobil)\.?:?\s*)?(?<![\d-])(?:\+49|0)[\d /()-]{5,}\d")  # not inside dates
 URL_PERSONAL = re.compile(r"https?://\S*(?:xing|linkedin|facebook|instagram)\.\S+", re.IGNORECASE)
 SALUTATION_NAME = re.compile(
     r"\b(?:Frau|Herr|Herrn)\s+(?:(?:Dr|Prof)\.\s+)*[A-ZÄÖÜ][\wäöüß-]+(?:\s+[A-ZÄÖÜ][\wäöüß-]+)?"

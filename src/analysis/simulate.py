@@ -227,6 +227,7 @@ class Truth:
     seed: int
     n: int
     export_format: str
+    export_options: dict = field(default_factory=dict)
     frame: str = "margins"
     selection_exponent: float = 0.5
     type_propensity: dict = field(
@@ -270,15 +271,31 @@ class Truth:
     )
 
 
-def simulate(n: int, seed: int, export_format: str = "limesurvey", register_path: Path | None = None):
-    """Simulate `n` exported rows. Returns (export frame, truth rows, Truth)."""
-    if export_format not in ("limesurvey", "forms"):
-        raise ValueError(f"unknown format {export_format!r}")
+#: Export formats the simulator writes (file suffix): each as the tool writes it.
+FORMATS = {
+    "limesurvey": ".csv",  # LimeSurvey CSV, with the export options of `LIMESURVEY_OPTIONS`
+    "forms": ".xlsx",  # Microsoft Forms workbook
+    "sosci": ".csv",  # SoSci Survey data download (tab-separated, UTF-16)
+    "limesurvey-sav": ".sav",  # LimeSurvey's SPSS export
+    "sosci-sav": ".sav",  # SoSci Survey's SPSS download
+    "stata": ".dta",  # a Stata file with LimeSurvey's variables
+}
+
+
+def simulate(n: int, seed: int, export_format: str = "limesurvey", register_path: Path | None = None,
+             options: dict | None = None):  # fmt: skip
+    """Simulate `n` exported rows. Returns (export frame, truth rows, Truth). `options`: the
+    LimeSurvey export options (`LIMESURVEY_OPTIONS`; LimeSurvey formats only)."""
+    if export_format not in FORMATS:
+        raise ValueError(f"unbekanntes Format {export_format!r}: möglich sind {', '.join(FORMATS)}")
     if n < 20:
         raise ValueError("n must be at least 20")
+    if options and export_format != "limesurvey":
+        raise ValueError("Exportoptionen gibt es nur für das Format limesurvey")
+    options = {k: v for k, v in limesurvey_options(options).items() if k in (options or {})}
     rng = np.random.default_rng(seed)
     cb = codebook.load()
-    truth = Truth(seed=seed, n=n, export_format=export_format)
+    truth = Truth(seed=seed, n=n, export_format=export_format, export_options=options)
     frame = _frame(rng, register_path)
     truth.frame = "register" if register_path else "margins"
 
@@ -290,7 +307,12 @@ def simulate(n: int, seed: int, export_format: str = "limesurvey", register_path
     answers = _plant_record_mess(answers, truth, cb, rng, n_dup)
     answers = answers.sample(frac=1, random_state=rng.integers(1 << 31)).reset_index(drop=True)
     answers["id"] = np.arange(1, len(answers) + 1)
-    export = _to_limesurvey(answers, cb) if export_format == "limesurvey" else _to_forms(answers, cb)
+    if export_format == "forms":
+        export = _to_forms(answers, cb)
+    elif export_format.startswith("sosci"):
+        export = _to_sosci(answers, cb)
+    else:
+        export = _to_limesurvey(answers, cb, options)
     truth_rows = answers[
         [
             "id",
@@ -304,6 +326,8 @@ def simulate(n: int, seed: int, export_format: str = "limesurvey", register_path
             "planted_example_topics",
         ]
     ].rename(columns={"id": "response_id"})
+    if export_format.startswith("sosci"):  # SoSci's case numbers
+        truth_rows["response_id"] = export["CASE"].astype(int)
     if export_format == "forms":  # Forms records submitted responses only
         keep = answers["submitdate"].notna().to_numpy()
         export, truth_rows = export[keep].reset_index(drop=True), truth_rows[keep].reset_index(drop=True)
@@ -702,23 +726,106 @@ def _cell(v: codebook.Variable, value, answered: bool) -> str:
     return str(value)
 
 
-def _to_limesurvey(a: pd.DataFrame, cb: codebook.Codebook) -> pd.DataFrame:
-    out = pd.DataFrame(
-        {
-            "id": a["id"].astype(str),
-            "submitdate": a["submitdate"].dt.strftime("%Y-%m-%d %H:%M:%S").fillna(""),
-            "lastpage": a["lastpage"].astype(int).astype(str),
-            "startlanguage": "de",
-            "seed": [str(1_000_000 + 7919 * i % 9_000_000) for i in a["id"]],
-            "startdate": a["startdate"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-            "datestamp": a["submitdate"].fillna(a["startdate"]).dt.strftime("%Y-%m-%d %H:%M:%S"),
-        }
-    )
-    src = a
+#: LimeSurvey's export options the simulator can apply (see `readers.limesurvey` for what each
+#: writes): heading style, answers as codes or full answers, "Convert Y/N to", timings, date
+#: stamps, participant columns, field separator. The defaults are this project's plain export.
+LIMESURVEY_OPTIONS = {
+    "headings": ("code", "abbreviated", "full", "codetext"),
+    "answers": ("codes", "full"),
+    "convert": ("off", "1/2", "1/0"),
+    "timings": ("yes", "no"),
+    "datestamp": ("yes", "no"),
+    "participants": ("no", "yes"),
+    "separator": (";", ","),
+}
+_META_TEXT = {"id": "Response ID", "submitdate": "Date submitted", "lastpage": "Last page",
+              "startlanguage": "Start language", "seed": "Seed", "token": "Token", "startdate": "Date started",
+              "datestamp": "Date last action", "interviewtime": "Total time"}  # fmt: skip
+_ABBREVIATION = 15
+
+
+def limesurvey_options(options: dict | None) -> dict:
+    """The export options, each checked against `LIMESURVEY_OPTIONS` (first value: default)."""
+    chosen = {k: v[0] for k, v in LIMESURVEY_OPTIONS.items()} | (options or {})
+    for k, v in chosen.items():
+        if k not in LIMESURVEY_OPTIONS or v not in LIMESURVEY_OPTIONS[k]:
+            allowed = ", ".join(f"{key}={'|'.join(vals)}" for key, vals in LIMESURVEY_OPTIONS.items())
+            raise ValueError(f"unbekannte LimeSurvey-Option {k}={v}: möglich sind {allowed}")
+    return chosen
+
+
+def _to_limesurvey(a: pd.DataFrame, cb: codebook.Codebook, options: dict | None = None) -> pd.DataFrame:
+    """The export as LimeSurvey's CSV writer writes it with `options` (`LIMESURVEY_OPTIONS`)."""
+    o = limesurvey_options(options)
+    stamp = "%Y-%m-%d %H:%M:%S"
+    submitted = a["submitdate"].dt.strftime(stamp)
+    if o["datestamp"] == "no":  # anonymised surveys without date stamps: a conventional date
+        submitted = submitted.where(a["submitdate"].isna(), "1980-01-01 00:00:00")
+    meta = {
+        "id": a["id"].astype(str),
+        "submitdate": submitted.fillna(""),
+        "lastpage": a["lastpage"].astype(int).astype(str),
+        "startlanguage": "de",
+        "seed": [str(1_000_000 + 7919 * i % 9_000_000) for i in a["id"]],
+    }
+    if o["participants"] == "yes":
+        meta["token"] = [f"tok{7907 * i % 100000:05d}" for i in a["id"]]
+    if o["datestamp"] == "yes":
+        meta["startdate"] = a["startdate"].dt.strftime(stamp)
+        meta["datestamp"] = a["submitdate"].fillna(a["startdate"]).dt.strftime(stamp)
+    out = pd.DataFrame(meta)
     for v in cb.variables:
-        out[v.column("limesurvey")] = [_cell(v, val, last >= v.page) for val, last in zip(src[v.name], src["lastpage"])]
-    out["interviewtime"] = a["interviewtime"].map(lambda x: f"{x:.2f}")
+        cells = [_limesurvey_cell(v, val, last >= v.page, o) for val, last in zip(a[v.name], a["lastpage"])]
+        out[v.column("limesurvey")] = cells
+    if o["timings"] == "yes":
+        out["interviewtime"] = a["interviewtime"].map(lambda x: f"{x:.2f}")
+        for page in range(1, cb.pages + 1):  # time per group (page), in proportion
+            out[f"groupTime{page}"] = [f"{t / cb.pages:.2f}" if last >= page else ""
+                                       for t, last in zip(a["interviewtime"], a["lastpage"])]  # fmt: skip
+    if o["participants"] == "yes":
+        out["firstname"] = [_FIRST[i % len(_FIRST)] for i in a["id"]]
+        out["lastname"] = [_LAST[i % len(_LAST)] for i in a["id"]]
+        out["email"] = [f"{names.fold(f)}.{names.fold(la)}@rathaus-beispiel.de".lower()
+                        for f, la in zip(out["firstname"], out["lastname"])]  # fmt: skip
+        out["attribute_1"] = "Verwaltungsleitung"
+    out.columns = [_limesurvey_heading(c, cb, o) for c in out.columns]
     return out
+
+
+def _limesurvey_cell(v: codebook.Variable, value, shown: bool, o: dict) -> str:
+    """One answer as LimeSurvey exports it: codes or full answers, Y/N converted."""
+    code = _cell(v, value, shown)
+    if v.type == "multi":
+        if o["answers"] == "full":  # German survey, German export: "Ja"/"Nein", never shown "N/A"
+            return "N/A" if not shown or value is None else ("Ja" if code == "Y" else "Nein")
+        if o["convert"] != "off" and shown and value is not None:
+            yes, no = o["convert"].split("/")
+            return yes if code == "Y" else no
+        return code
+    if o["answers"] == "full" and v.scale and code:
+        return codebook.load().value_labels(v.name).get(code, code)
+    return code
+
+
+def _limesurvey_heading(column: str, cb: codebook.Codebook, o: dict) -> str:
+    """A column heading in the chosen style (question code, full or abbreviated question text,
+    code and text)."""
+    if o["headings"] == "code":
+        return column
+    v = next((v for v in cb.variables if v.column("limesurvey") == column), None)
+    if v is not None:
+        question, item = v.question_text_de or v.question_label_de, v.item_label_de
+    elif column in _META_TEXT:
+        question, item = _META_TEXT[column], None
+    elif column.startswith("groupTime"):
+        question, item = f"Group time: {cb.sections[int(column.removeprefix('groupTime'))]}", None
+    else:  # participant columns keep their names
+        return column
+    if o["headings"] == "abbreviated":
+        cut = lambda t: t if len(t) <= _ABBREVIATION else t[:_ABBREVIATION] + ".. "  # noqa: E731
+        return cut(question) + (f" [{cut(item)}]" if item else "")
+    text = question + (f" [{item}]" if item else "")
+    return text if o["headings"] == "full" else f"{column}. {text}"
 
 
 def _to_forms(a: pd.DataFrame, cb: codebook.Codebook) -> pd.DataFrame:
@@ -747,16 +854,123 @@ def _to_forms(a: pd.DataFrame, cb: codebook.Codebook) -> pd.DataFrame:
     return out
 
 
+def _to_sosci(a: pd.DataFrame, cb: codebook.Codebook) -> pd.DataFrame:
+    """The export as SoSci Survey's data download holds it: system variables, answers as codes
+    (options by number, multiple choice 1 = not ticked, 2 = ticked, and a count variable),
+    empty where a page was not reached, page times TIME001.. and TIME_SUM."""
+    stamp = "%Y-%m-%d %H:%M:%S"
+    finished = a["submitdate"].notna()
+    out = pd.DataFrame(
+        {
+            "CASE": (a["id"] + 100).astype(str),  # SoSci's case numbers do not start at 1
+            "SERIAL": "",
+            "REF": "",
+            "QUESTNNR": "kommunen",
+            "MODE": "interview",
+            "STARTED": a["startdate"].dt.strftime(stamp),
+        }
+    )
+    for q in dict.fromkeys(v.question_id for v in cb.variables):
+        vs = cb.question(q)
+        if vs[0].type == "multi":
+            ticked = pd.DataFrame({v.name: a[v.name] for v in vs})
+            reached = a["lastpage"] >= vs[0].page
+            out[vs[0].column("sosci").rsplit("_", 1)[0]] = np.where(
+                reached, ticked.fillna(False).astype(bool).sum(axis=1).astype(str), ""
+            )
+        for v in vs:
+            cells = [_cell(v, val, last >= v.page) for val, last in zip(a[v.name], a["lastpage"])]
+            if v.type == "multi":
+                cells = ["2" if c == "Y" else ("1" if last >= v.page else "") for c, last in zip(cells, a["lastpage"])]
+            elif v.type in ("single", "likert") or v.scale:
+                cells = [str(int(c)) if c.isdigit() else c for c in cells]  # options numbered from 1
+            out[v.column("sosci")] = cells
+    for page in range(1, cb.pages + 1):
+        out[f"TIME{page:03d}"] = [str(round(t / cb.pages)) if last >= page else ""
+                                  for t, last in zip(a["interviewtime"], a["lastpage"])]  # fmt: skip
+    last_data = a["submitdate"].fillna(a["startdate"] + pd.to_timedelta(a["interviewtime"], unit="s")).dt.floor("s")
+    out["TIME_SUM"] = a["interviewtime"].round().astype(int).astype(str)
+    out["MAILSENT"] = ""
+    out["LASTDATA"] = last_data.dt.strftime(stamp)
+    out["FINISHED"] = np.where(finished, "1", "0")
+    out["Q_VIEWER"] = "0"
+    out["LASTPAGE"] = a["lastpage"].astype(int).astype(str)
+    out["MAXPAGE"] = a["lastpage"].astype(int).astype(str)
+    answered = out[[v.column("sosci") for v in cb.variables]].ne("")
+    out["MISSING"] = (100 - 100 * answered.mean(axis=1)).round().astype(int).astype(str)
+    out["MISSREL"] = out["MISSING"]
+    out["TIME_RSI"] = (a["interviewtime"].median() / a["interviewtime"]).round(2).map(lambda x: f"{x:.2f}")
+    out["DEG_TIME"] = "0"
+    return out
+
+
+def _labelled_frame(export: pd.DataFrame, cb: codebook.Codebook, tool: str):
+    """An export table as a labelled SPSS/Stata data set the way `tool` writes one: answers as
+    numbers with value labels, texts as strings, times as datetimes; variable labels from the
+    questions. Returns (frame, variable labels, value labels, user-missing ranges)."""
+    by_column = {v.column(tool): v for v in cb.variables}
+    frame, var_labels, val_labels, missing = pd.DataFrame(index=export.index), {}, {}, {}
+    for col in export.columns:
+        name = col.replace("[", "_").replace("]", "")
+        cells = export[col]
+        v = by_column.get(col)
+        if col in ("submitdate", "startdate", "datestamp", "STARTED", "LASTDATA"):
+            frame[name] = pd.to_datetime(cells.replace("", None))
+            continue
+        numeric = pd.to_numeric(cells.replace("", None), errors="coerce")
+        coded = v is not None and (v.scale or v.type == "multi")
+        if coded and numeric.notna().sum() == (cells != "").sum():
+            frame[name] = numeric.astype(float)
+            if v.type == "multi":
+                val_labels[name] = ({1: "nicht gewählt", 2: "ausgewählt", -9: "nicht beantwortet"} if tool == "sosci"
+                                    else {1: "Yes", 0: "Not Selected"})  # fmt: skip
+            else:
+                val_labels[name] = {float(k): lab for k, lab in cb.scales[v.scale].codes.items() if k.isdigit()}
+            if tool == "sosci":
+                val_labels[name] |= {-9.0: "nicht beantwortet"}
+                missing[name] = [{"lo": -9.0, "hi": -9.0}]
+        elif v is None and numeric.notna().sum() == (cells != "").sum() and (cells != "").any():
+            frame[name] = numeric.astype(float)  # meta numbers
+        else:
+            frame[name] = cells.astype(str)
+        if v is not None:
+            var_labels[name] = (f"[{v.item_label_de}] " if v.item_key else "") + v.question_label_de
+    if tool == "limesurvey":  # LimeSurvey writes multiple choice as 1 (Yes) and 0 (Not Selected)
+        for v in cb.of_type("multi"):
+            name = v.column(tool).replace("[", "_").replace("]", "")
+            frame[name] = frame[name].replace(2.0, 0.0) if frame[name].dtype == float else frame[name]
+    return frame, var_labels, val_labels, missing
+
+
 def write_export(export: pd.DataFrame, truth_rows: pd.DataFrame, truth: Truth, out: Path) -> list[Path]:
     """Write the export as the survey tool would, plus truth and provenance sidecars."""
     out = Path(out)
-    if truth.export_format == "limesurvey":
+    fmt = truth.export_format
+    if fmt == "limesurvey":
+        sep = limesurvey_options(truth.export_options)["separator"]
         files.write_with(
             out,
             lambda tmp: export.to_csv(
-                tmp, sep=";", index=False, quoting=csv.QUOTE_ALL, lineterminator="\r\n", encoding="utf-8-sig"
+                tmp, sep=sep, index=False, quoting=csv.QUOTE_ALL, lineterminator="\r\n", encoding="utf-8-sig"
             ),
         )
+    elif fmt == "sosci":  # tab-separated UTF-16 with byte-order mark
+        files.write_with(out, lambda tmp: export.to_csv(tmp, sep="\t", index=False, lineterminator="\r\n",
+                                                         encoding="utf-16"))  # fmt: skip
+    elif fmt in ("limesurvey-sav", "sosci-sav", "stata"):
+        import pyreadstat
+
+        tool = "sosci" if fmt == "sosci-sav" else "limesurvey"
+        frame, var_labels, val_labels, missing = _labelled_frame(export, codebook.load(), tool)
+        if fmt == "stata":
+            files.write_with(out, lambda tmp: pyreadstat.write_dta(
+                frame, str(tmp), column_labels={k: v[:80] for k, v in var_labels.items()},
+                variable_value_labels={k: {int(c): lab for c, lab in m.items()} for k, m in val_labels.items()},
+                version=15))  # fmt: skip
+        else:
+            files.write_with(out, lambda tmp: pyreadstat.write_sav(
+                frame, str(tmp), column_labels=var_labels, variable_value_labels=val_labels,
+                missing_ranges=missing))  # fmt: skip
     else:
         files.write_with(out, lambda tmp: export.to_excel(tmp, sheet_name="Form1", index=False, engine="openpyxl"))
     stem = out.with_name(out.name.split(".")[0])
@@ -772,6 +986,7 @@ def write_export(export: pd.DataFrame, truth_rows: pd.DataFrame, truth: Truth, o
         "seed": truth.seed,
         "n": truth.n,
         "format": truth.export_format,
+        "export_options": truth.export_options,
         "frame": truth.frame,
         "file": out.name,
         "sha256": files.sha256(out),
@@ -779,6 +994,66 @@ def write_export(export: pd.DataFrame, truth_rows: pd.DataFrame, truth: Truth, o
     }
     prov = files.write_text(config.provenance_path(out), json.dumps(provenance, ensure_ascii=False, indent=2) + "\n")
     return [out, truth_csv, truth_json, prov]
+
+
+#: LimeSurvey question types the codebook's questions become in a survey structure file.
+_LSS_TYPE = {"single": "L", "likert": "L", "multi": "M", "number": "S", "free_text": "T", "personal": "S"}
+
+
+def write_lss(path: Path, cb: codebook.Codebook | None = None, sid: int = 123456) -> Path:
+    """The codebook's questionnaire as LimeSurvey 5/6 exports its survey structure (.lss, XML
+    with `*_l10ns` tables; German only): groups per page, questions, subquestions, answers."""
+    import xml.etree.ElementTree as ET
+
+    cb = cb or codebook.load()
+    tables: dict[str, list[dict]] = {k: [] for k in ("answers", "answer_l10ns", "groups", "group_l10ns", "questions",
+                                                     "subquestions", "question_l10ns", "surveys")}  # fmt: skip
+    tables["surveys"].append({"sid": sid, "language": "de", "additional_languages": "", "anonymized": "Y"})
+    for page, title in cb.sections.items():
+        tables["groups"].append({"gid": page, "sid": sid, "group_order": page - 1})
+        tables["group_l10ns"].append({"id": page, "gid": page, "group_name": title, "language": "de"})
+    qid = aid = 0
+    for order, q in enumerate(cb.raw["questions"], 1):
+        qid += 1
+        kind = ("F" if q.get("items") and q["type"] in ("single", "likert") else
+                _LSS_TYPE["single" if q["type"] == "personal" and q.get("scale") else q["type"]])  # fmt: skip
+        tables["questions"].append({"qid": qid, "parent_qid": 0, "sid": sid, "gid": q["page"], "type": kind,
+                                    "title": q["id"], "other": "N", "mandatory": "Y" if q.get("required") else "N",
+                                    "question_order": order, "scale_id": 0})  # fmt: skip
+        tables["question_l10ns"].append(
+            {"id": qid, "qid": qid, "question": q.get("text_de", q["label_de"]), "language": "de"}
+        )
+        parent = qid
+        for n, it in enumerate(q.get("items", []), 1):
+            qid += 1
+            tables["subquestions"].append({"qid": qid, "parent_qid": parent, "sid": sid, "gid": q["page"], "type": "T",
+                                           "title": it["sq"], "question_order": n, "scale_id": 0})  # fmt: skip
+            tables["question_l10ns"].append({"id": qid, "qid": qid, "question": it["label_de"], "language": "de"})
+        if q.get("scale") and q["type"] != "multi":
+            for n, (code, label) in enumerate(cb.scales[q["scale"]].codes.items(), 1):
+                aid += 1
+                tables["answers"].append({"aid": aid, "qid": parent, "code": code, "sortorder": n, "scale_id": 0})
+                tables["answer_l10ns"].append({"id": aid, "aid": aid, "answer": label, "language": "de"})
+    doc = ET.Element("document")
+    ET.SubElement(doc, "LimeSurveyDocType").text = "Survey"
+    ET.SubElement(doc, "DBVersion").text = "496"
+    ET.SubElement(ET.SubElement(doc, "languages"), "language").text = "de"
+    for name, rows in tables.items():
+        if not rows:
+            continue
+        section = ET.SubElement(doc, name)
+        fields = ET.SubElement(section, "fields")
+        for key in rows[0]:
+            ET.SubElement(fields, "fieldname").text = key
+        body = ET.SubElement(section, "rows")
+        for row in rows:
+            element = ET.SubElement(body, "row")
+            for key, value in row.items():
+                ET.SubElement(element, key).text = str(value)
+    ET.indent(doc, space=" ")
+    return files.write_text(
+        path, '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(doc, encoding="unicode") + "\n"
+    )
 
 
 def default_register() -> Path | None:

@@ -14,41 +14,91 @@ from ..audit import Audit
 from ..errors import InputError
 
 #: The meta columns every reader delivers, before the codebook variables.
-META = ["response_id", "started_at", "submitted_at", "interview_time_s", "last_page"]
+META = ["response_id", "started_at", "submitted_at", "interview_time_s", "last_page", "is_complete"]
+#: What a reader gives for one multiple-choice option: ticked, shown but not ticked, not shown
+#: (page not reached, "N/A"); an empty cell whose meaning depends on the page reached is "".
+TICKED, NOT_TICKED, NOT_SHOWN = "Y", "N", None
 
 
 class Reader:
-    """One export format. `name` is its key under `formats` in the codebook, which says how
-    the format heads each variable's column."""
+    """One survey tool's export. `name` is its key under `formats` in the codebook, which says
+    how the tool heads each variable's column; `label` names the tool in messages."""
 
     name: str = ""
-    #: normalised headers of the format's own metadata (not codebook variables, not logged)
+    label: str = ""
+    #: normalised headers of the tool's own metadata (not codebook variables, not logged)
     meta_columns: frozenset[str] = frozenset()
+    #: what to change in the tool's export settings when a required column is missing
+    hint: str = ""
 
     def detects(self, header: list[str]) -> bool:
-        """Whether a table with these normalised headers is an export of this format."""
+        """Whether a table with these normalised headers is an export of this tool."""
         raise NotImplementedError
 
+    def rows(self, table: pd.DataFrame, path: Path, audit: Audit) -> pd.DataFrame:
+        """The response rows of the table (a tool may add rows that are not responses)."""
+        return table
+
+    def headings(self, header: list[str], cb: codebook.Codebook, audit: Audit) -> list[str]:
+        """The normalised headers as the codebook's columns of this tool name them (a tool may
+        offer other heading styles, e.g. question texts instead of codes)."""
+        return header
+
     def check(self, header: list[str], path: Path) -> None:
-        """Refuse a table of this format that lacks what the reader needs."""
+        """Refuse a table of this tool that lacks what the reader needs."""
 
     def meta(self, table: pd.DataFrame, pages: int, path: Path, audit: Audit) -> pd.DataFrame:
-        """The `META` columns, one row per response."""
+        """The `META` columns and `source_row`, one row per response."""
         raise NotImplementedError
 
     def answers(self, raw: pd.Series, v: codebook.Variable, cb: codebook.Codebook, audit: Audit) -> pd.Series:
-        """A variable's answers as text: coded answers as their codes, blanks as None."""
+        """A variable's answers as text: coded answers as their codes, multiple choice as
+        `TICKED`/`NOT_TICKED`/`NOT_SHOWN` or "", blanks as None."""
         if v.type in ("single", "likert") or (v.type == "personal" and v.scale):
             scale = cb.scales[v.scale]
             codes = map_distinct(raw, lambda s: to_code(s, scale))
-            log_recoded(raw, codes, scale, v.column("limesurvey"), audit)
+            log_recoded(raw, codes, scale, v.column(self.name), audit)
             return codes
+        if v.type == "multi":
+            return self.ticks(raw, v, audit)
         return map_distinct(raw, blank_to_none)
 
+    def ticks(self, raw: pd.Series, v: codebook.Variable, audit: Audit) -> pd.Series:
+        """A multiple-choice option's cells as `TICKED`, `NOT_TICKED`, `NOT_SHOWN` or ""."""
+        raise NotImplementedError
+
     def is_extra(self, header: str) -> bool:
-        """A column the format writes that is neither metadata nor a codebook variable, and
+        """A column the tool writes that is neither metadata nor a codebook variable, and
         that is left out without a note (e.g. LimeSurvey's timings per page)."""
         return header in self.meta_columns
+
+
+def read_ticks(raw: pd.Series, known: dict[str, str | None], v: codebook.Variable, tool: Reader, audit: Audit,
+               path_hint: str) -> pd.Series:  # fmt: skip
+    """Multiple-choice cells by a table of known values (case-folded value -> tick state).
+    A value not in the table is never counted as an answer: it is logged and missing. When
+    most of a column's values are unknown, the export was written with settings the reader
+    does not know: `path_hint` says which to choose."""
+    folded = raw.astype(str).str.strip().str.casefold()
+    out = folded.map(lambda x: known.get(x, "?"))
+    unknown = out.eq("?")
+    if unknown.any():
+        shown = folded[unknown & folded.ne("")]
+        if len(shown) > 0.5 * max(1, int(folded.ne("").sum())):
+            example = raw[unknown].astype(str).str.strip().iloc[0]
+            raise UnknownValues(v.column(tool.name), example, path_hint)
+        for idx in shown.index:
+            audit.change(idx, v.name, raw[idx], "", "invalid_code",
+                         "kein bekannter Wert für eine Mehrfachauswahl: als fehlend behandelt")  # fmt: skip
+    return out.mask(unknown, None).astype(object)
+
+
+class UnknownValues(Exception):
+    """A column whose values fit none of the tool's conventions for its kind of question."""
+
+    def __init__(self, column: str, example: str, hint: str):
+        super().__init__(column, example, hint)
+        self.column, self.example, self.hint = column, example, hint
 
 
 def norm_header(h: object) -> str:

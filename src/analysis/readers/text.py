@@ -1,12 +1,15 @@
-"""Export files as tables of text: CSV in any of the encodings and delimiters survey tools and
-German Excel write, and xlsx workbooks. Shared by every reader."""
+"""Export files as tables of text, whatever container the survey tool wrote: CSV in any of the
+encodings and delimiters survey tools and German Excel write, xlsx workbooks, and SPSS (.sav)
+or Stata (.dta) files with their value labels. Shared by every reader."""
 
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import settings
@@ -31,6 +34,59 @@ def read_bytes(path: Path) -> bytes:
 def is_zip(data: bytes) -> bool:
     """An xlsx workbook (a zip archive)."""
     return data[:4] == b"PK\x03\x04"
+
+
+def labelled_kind(data: bytes) -> str | None:
+    """ "sav" for an SPSS system file, "dta" for a Stata file, else None."""
+    if data[:4] in (b"$FL2", b"$FL3"):
+        return "sav"
+    if data[:11] == b"<stata_dta>" or (data[:1] in (b"\x71", b"\x72", b"\x73") and data[1:2] in (b"\x01", b"\x02")):
+        return "dta"
+    return None
+
+
+def read_labelled(path: Path, kind: str) -> pd.DataFrame:
+    """An SPSS or Stata file as a table of text (codes as written, numbers without trailing
+    zeros, times as ISO text). Its value labels are in `attrs["value_labels"]` (column ->
+    code -> label); user-missing values (e.g. -9 declared missing in SPSS) are blanked and
+    listed in `attrs["user_missing"]` (column -> row -> code and label) for the audit table."""
+    import pyreadstat
+
+    name = "SPSS" if kind == "sav" else "Stata"
+    try:
+        reader = pyreadstat.read_sav if kind == "sav" else pyreadstat.read_dta
+        df, meta = reader(str(path), user_missing=True)
+    except Exception as exc:  # pyreadstat raises ReadstatError, but also others on damaged files
+        raise InputError(path, f"{name}-Datei nicht lesbar ({str(exc).strip() or type(exc).__name__})") from None
+    labels = {col: meta.variable_value_labels.get(col, {}) for col in df.columns}
+    ranges = getattr(meta, "missing_ranges", {}) or {}
+    table = pd.DataFrame({col: df[col].map(_text) for col in df.columns}, index=df.index)
+    table.attrs["value_labels"] = {col: {_text(k): str(v) for k, v in m.items()} for col, m in labels.items() if m}
+    missing = {}
+    for col, spans in ranges.items():
+        values = pd.to_numeric(df[col], errors="coerce")
+        hit = pd.Series(False, index=df.index)
+        for span in spans:
+            hit |= values.between(span["lo"], span["hi"])
+        if hit.any():
+            missing[col] = {i: table.at[i, col] + (f" ({labels[col][v]})" if v in labels[col] else "")
+                            for i, v in values[hit].items()}  # fmt: skip
+            table.loc[hit, col] = ""
+    table.attrs["user_missing"] = missing
+    if table.empty:
+        raise InputError(path, f"{name}-Datei enthält keine Antworten")
+    return table
+
+
+def _text(value) -> str:
+    """A cell of a labelled file as text: "3" for 3.0, "37.5", ISO time, "" for missing."""
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.15g}"
+    if isinstance(value, pd.Timestamp | datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    return str(value)
 
 
 def read_csv(data: bytes, path: Path, audit: Audit) -> pd.DataFrame:
