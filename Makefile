@@ -49,8 +49,8 @@ outputs: $(STAMP) ## Re-run the notebooks and store the outputs of cells tagged 
 codebook: $(STAMP) ## Regenerate docs/codebook.md from the codebook
 	$(BIN)/python -m analysis codebook
 
-clean: ## Remove generated outputs (data/processed, reports), keeping data/raw
-	rm -rf data/processed/* reports/*
+clean: ## Remove generated outputs (data/processed, data/personal, reports and their runs), keeping data/raw
+	rm -rf data/processed data/personal reports data/.processed-runs
 
 .PHONY: help install lab briefing test example outputs codebook clean bench
 

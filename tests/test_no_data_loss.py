@@ -4,6 +4,8 @@ input give byte-identical processed data."""
 
 from __future__ import annotations
 
+import copy
+import fcntl
 import os
 import shutil
 import signal
@@ -18,37 +20,52 @@ from analysis import clean, config, files, pipeline
 from analysis.errors import InputError
 from analysis.report import deck
 
+OUTPUTS = ("processed", "personal", "reports")
+
 
 def checksums(root: Path) -> dict[str, str]:
-    """sha256 of every file under `root`, staging folders of runs left out."""
+    """sha256 of every output file, as people find them (through the links into the current run)."""
     return {
-        str(p.relative_to(root)): files.sha256(p)
-        for p in root.rglob("*")
-        if p.is_file() and not any(part.startswith(pipeline.STAGE_PREFIX) for part in p.relative_to(root).parts)
+        str(p.relative_to(root)): files.sha256(p) for name in OUTPUTS for p in (root / name).rglob("*") if p.is_file()
     }
 
 
 @pytest.fixture
 def previous_run(pipeline_run, tmp_path) -> Path:
-    """A copy of a finished run's outputs in a fresh folder."""
+    """A copy of a finished run (its runs folder and the links into it) in a fresh folder."""
     root, _, _ = pipeline_run
-    for name in ("processed", "personal", "reports"):
-        shutil.copytree(root / name, tmp_path / name)
+    runs = pipeline.runs_folder(root / "processed")
+    shutil.copytree(runs, tmp_path / runs.name, symlinks=True)
+    for name in OUTPUTS:
+        os.symlink(os.readlink(root / name), tmp_path / name)
     return tmp_path
+
+
+def run_command(root: Path) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "analysis",
+        "run",
+        "--out",
+        str(root / "processed"),
+        "--reports",
+        str(root / "reports"),
+    ]
 
 
 def test_a_killed_run_leaves_the_previous_outputs_intact_and_usable(previous_run):
     root = previous_run
     before = checksums(root)
     raw_before = files.sha256(config.EXAMPLE_RAW)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "analysis", "run", "--out", str(root / "processed"), "--reports", str(root / "reports")],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+    proc = subprocess.Popen(run_command(root), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)  # fmt: skip
+    runs = pipeline.runs_folder(root / "processed")
     try:
         deadline = time.monotonic() + 240
-        # halfway: the cleaning and the hypothesis tests have written their (staged) results
-        while not list(root.glob(f"{pipeline.STAGE_PREFIX}*/processed/{config.RESULTS_FILE}")):
+        # halfway: the cleaning and the hypothesis tests have written their results into the new run
+        while not [p for p in runs.glob(f"*/processed/{config.RESULTS_FILE}") if p.parent.parent.name != pipeline.CURRENT
+                   and p.parent.parent != (runs / pipeline.CURRENT).resolve()]:  # fmt: skip
             assert proc.poll() is None, "the run ended before it could be killed"
             assert time.monotonic() < deadline, "the run did not get halfway"
             time.sleep(0.05)
@@ -60,16 +77,80 @@ def test_a_killed_run_leaves_the_previous_outputs_intact_and_usable(previous_run
     assert files.sha256(config.EXAMPLE_RAW) == raw_before
     responses, audit_table, _ = clean.load_processed(root / "processed")  # usable
     assert len(responses) > 0 and len(audit_table) > 0 and deck.load(root / "processed").n == len(responses)
-    stages = list(root.glob(f"{pipeline.STAGE_PREFIX}*"))
-    assert stages  # the dead run's staging folder ...
-    pipeline._remove_dead_stages(root)
-    assert not list(root.glob(f"{pipeline.STAGE_PREFIX}*"))  # ... is removed by the next run
+    dead = [p for p in runs.iterdir() if p.is_dir() and not p.is_symlink() and p != (runs / pipeline.CURRENT).resolve()]
+    assert dead  # the dead run's folder ...
+    pipeline._remove_uncommitted(runs)
+    assert not [p for p in dead if p.exists()]  # ... is removed by the next run
+
+
+KILL_AT_COMMIT = """
+import os, signal, sys
+from pathlib import Path
+from analysis import config, pipeline
+real = os.replace
+def replace(src, dst):
+    if Path(dst).name == pipeline.CURRENT and sys.argv[2] == "before":
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(src, dst)
+    if Path(dst).name == pipeline.CURRENT and sys.argv[2] == "after":
+        os.kill(os.getpid(), signal.SIGKILL)
+os.replace = replace
+root = Path(sys.argv[1])
+pipeline.run(config.EXAMPLE_RAW, root / "processed", root / "reports")
+"""
+
+
+@pytest.mark.parametrize("moment", ["before", "after"])
+def test_a_run_killed_at_the_commit_leaves_all_old_or_all_new_outputs(previous_run, moment):
+    """The commit is one rename: killed just before it, every output is the previous run's;
+    just after it, every output is the new run's, complete."""
+    root = previous_run
+    before = checksums(root)
+    runs = pipeline.runs_folder(root / "processed")
+    previous = (runs / pipeline.CURRENT).resolve()
+    proc = subprocess.run([sys.executable, "-c", KILL_AT_COMMIT, str(root), moment], capture_output=True)
+    assert proc.returncode == -signal.SIGKILL
+    after = checksums(root)
+    if moment == "before":
+        assert after == before and (runs / pipeline.CURRENT).resolve() == previous
+    else:  # the new run, complete: processed data byte-identical (same raw export), its own reports
+        assert (runs / pipeline.CURRENT).resolve() != previous
+        subgroups = ("reports/land/", "reports/size/", "reports/type/", "reports/index.html")
+        assert set(after) == {k for k in before if not k.startswith(subgroups)}  # a national run: no subgroup decks
+        assert {k: v for k, v in after.items() if k.startswith("processed")} == {
+            k: v for k, v in before.items() if k.startswith("processed")
+        }
+
+
+def test_a_second_run_at_the_same_time_is_refused_in_one_line(tmp_path):
+    runs = pipeline.runs_folder(tmp_path / "processed")
+    runs.mkdir()
+    with (runs / pipeline.LOCK).open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.write("4711")
+        lock.flush()
+        with pytest.raises(InputError, match="ein anderer Lauf schreibt gerade hierhin .Prozess 4711.") as exc:
+            pipeline.run(config.EXAMPLE_RAW, tmp_path / "processed", tmp_path / "reports")
+    assert "\n" not in str(exc.value)
+    assert not (tmp_path / "processed").exists() and not (tmp_path / "reports").exists()
+
+
+def test_consent_stays_with_the_processed_data_it_belongs_to(cleaned, tmp_path):
+    """Two cleaning runs whose output folders share a parent keep separate contacts."""
+    a, b = cleaned, copy.deepcopy(cleaned)
+    b.contacts["consent_named"] = b.contacts["consent_named"].map({"ja": "nein", "nein": "ja"})
+    clean.save(a, tmp_path / "a")
+    clean.save(b, tmp_path / "b")
+    said_yes = lambda r: frozenset(r.contacts.loc[r.contacts["consent_named"] == "ja", "response_id"])  # noqa: E731
+    assert clean.load_consent(tmp_path / "a") == said_yes(a) and clean.load_consent(tmp_path / "b") == said_yes(b)
+    assert said_yes(a) and said_yes(a) != said_yes(b)
 
 
 def test_two_runs_give_byte_identical_processed_data(pipeline_run, tmp_path):
     root, html, _ = pipeline_run
     again = pipeline.run(config.EXAMPLE_RAW, tmp_path / "processed", tmp_path / "reports")
-    first, second = checksums(root / "processed"), checksums(tmp_path / "processed")
+    processed = lambda sums: {k: v for k, v in sums.items() if k.startswith("processed/")}  # noqa: E731
+    first, second = processed(checksums(root)), processed(checksums(tmp_path))
     assert len(first) >= 15 and first == second
     assert again.read_bytes() == html.read_bytes()
 
@@ -87,17 +168,5 @@ def test_a_run_whose_raw_file_changes_writes_nothing(tmp_path, monkeypatch):
     monkeypatch.setattr(pipeline, "_run_into", run_into)
     with pytest.raises(InputError, match="Rohdatei hat sich während des Laufs geändert"):
         pipeline.run(raw, tmp_path / "processed", tmp_path / "reports")
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.csv"]
-
-
-def test_commit_moves_every_staged_file_and_decks_last(tmp_path):
-    stage, target = tmp_path / "stage", tmp_path / "target"
-    for name in ("reports/briefing.html", "reports/land/01-a.html", "reports/executed/01.ipynb", "processed/x.parquet"):
-        (stage / name).parent.mkdir(parents=True, exist_ok=True)
-        (stage / name).write_text(name)
-    (target / "reports").mkdir(parents=True)
-    (target / "reports" / "old.html").write_text("bleibt")
-    pipeline.commit(stage, target, ["reports", "processed"])
-    assert (target / "reports" / "land" / "01-a.html").read_text() == "reports/land/01-a.html"
-    assert (target / "reports" / "old.html").read_text() == "bleibt"
-    assert not [p for p in stage.rglob("*") if p.is_file()]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".processed-runs", "export.csv"]
+    assert [p.name for p in (tmp_path / ".processed-runs").iterdir()] == [pipeline.LOCK]  # no run, no output

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import config, plan, settings
+from analysis import clean, config, plan, settings
 from tests.deck_helpers import slides_html
 
 #: The simulator's templates for personal data in free text (analysis.simulate._plant_value_mess),
@@ -75,7 +75,7 @@ def test_no_planted_personal_data_in_any_output(pipeline_run):
         leaked = sorted(p for p in planted if p in text)
         assert not leaked, f"{path.relative_to(root) if root in path.parents else path}: {leaked[:3]}"
     # contacts live apart from every output
-    contacts = root / "personal" / config.CONTACTS_FILE
+    contacts = clean.personal_folder(root / "processed") / config.CONTACTS_FILE
     assert contacts.is_file() and any(p in contacts.read_text(encoding="utf-8-sig") for p in planted)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from . import privacy
+from . import privacy, settings
 
 COLUMNS = ["response_id", "column", "old_value", "new_value", "rule", "reason"]
 #: The column entry of an audit row that concerns a whole record.
@@ -45,11 +45,14 @@ class Audit:
 
 
 def _text(value) -> str:
-    """The value as logged: personal data in it (a number field holding an e-mail address...)
-    replaced as in free text, so the audit table never carries them."""
+    """The value as logged: cut to `settings.MAX_LOGGED_CHARS`, personal data in it (a number field
+    holding an e-mail address...) replaced as in free text, so the audit table never carries them."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return ""
-    return privacy.scrubbed(str(value))
+    text = str(value)
+    if len(text) > settings.MAX_LOGGED_CHARS:
+        text = f"{text[: settings.MAX_LOGGED_CHARS]}… ({len(text)} Zeichen)"
+    return privacy.scrubbed(text)
 
 
 #: The kinds of audit rows, in the order `summary` lists them, with their German names.

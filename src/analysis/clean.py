@@ -323,7 +323,10 @@ def clean(raw_path: Path, register_path: Path | None = None) -> CleanResult:
     n_raw = len(df)
     extra, margins, source = register_steps(register_path)
     for step in [*STEPS, *extra]:
-        df = step(df, audit)
+        try:
+            df = step(df, audit)
+        except weighting.NotWeightable as exc:
+            raise InputError(raw_path, str(exc)) from None
         if df.empty:
             dropped = audit.frame().query("column == @WHOLE_RECORD")["rule"].value_counts()
             raise InputError(raw_path, f"keine Antwort übrig: alle {n_raw} Antworten bei der Bereinigung entfernt ("
@@ -356,7 +359,10 @@ def clean(raw_path: Path, register_path: Path | None = None) -> CleanResult:
 
 
 def _id_order(ids: pd.Series) -> pd.Series:
-    return pd.to_numeric(ids, errors="coerce").fillna(float("inf"))
+    """Response ids in the order of their numbers; ids that are not numbers ("R-17a") after
+    them, by their text."""
+    number = pd.to_numeric(ids, errors="coerce").astype(float)
+    return pd.Series(list(zip(number.isna(), number.fillna(0.0), ids.astype(str))), index=ids.index)
 
 
 def _contacts(df: pd.DataFrame, cb: codebook.Codebook) -> pd.DataFrame:
@@ -407,8 +413,19 @@ def load_margins(out_dir: Path = config.PROCESSED) -> pd.DataFrame:
 
 
 def personal_folder(out_dir: Path = config.PROCESSED) -> Path:
-    """Where `save` keeps contacts and consent: beside the processed folder, never in it."""
-    return Path(out_dir).parent / "personal"
+    """Where `save` keeps the contacts and consent of the processed data in `out_dir`: beside
+    them, never in them, and of these data only (a folder per processed folder, so that two
+    runs never read each other's consent). For the pipeline's processed folder, a link into its
+    run, the personal folder of that run."""
+    out_dir = Path(out_dir).resolve()
+    return out_dir.parent / "personal" / out_dir.name
+
+
+def personal_link(processed: Path) -> Path:
+    """Where people find the current run's personal folder: `data/personal` beside
+    `data/processed`, `<name>-personal` beside any other processed folder."""
+    processed = Path(processed)
+    return processed.parent / ("personal" if processed.name == "processed" else f"{processed.name}-personal")
 
 
 def load_consent(out_dir: Path = config.PROCESSED) -> frozenset:

@@ -57,7 +57,10 @@ def write_parquet(df: pd.DataFrame, path: Path) -> Path:
 
 
 def write_csv(df: pd.DataFrame, path: Path, **kwargs) -> Path:
-    return write_with(path, lambda tmp: df.to_csv(tmp, index=False, **kwargs))
+    """A CSV file with its cells made inert (`neutralise`): every CSV is one a person may open
+    in a spreadsheet."""
+    safe = neutralise(df)
+    return write_with(path, lambda tmp: safe.to_csv(tmp, index=False, **kwargs))
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:

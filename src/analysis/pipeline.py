@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import fcntl
 import json
 import os
 import re
@@ -100,7 +101,8 @@ def run(
     `register`: a Destatis Auszug GV workbook to match names and weight to; without it the
     weights use the committed register margins.
     """
-    raw, processed, reports = Path(raw).resolve(), Path(processed).resolve(), Path(reports).resolve()
+    # the processed and reports folders are links into the current run: absolute, not resolved
+    raw, processed, reports = Path(raw).resolve(), Path(processed).absolute(), Path(reports).absolute()
     if not raw.is_file():
         raise InputError(raw, "Datei nicht gefunden")
     if register is not None and not Path(register).is_file():
@@ -109,16 +111,13 @@ def run(
     if unknown:
         raise ValueError(f"unbekannte Gruppierung {unknown[0]!r}: möglich sind {', '.join(plan.SUBGROUPS)}")
     checksum = files.sha256(raw)
-    with staged(processed, reports) as (stage_processed, stage_reports):
-        decks = _run_into(raw, stage_processed, stage_reports, register, by, jobs)
+    with run_folder(processed) as folder:
+        _run_into(raw, folder / "processed", folder / "reports", register, by, jobs)
         if files.sha256(raw) != checksum:
             raise InputError(
                 raw, "Rohdatei hat sich während des Laufs geändert: Ergebnisse verworfen, bitte erneut starten"
             )
-        commit(stage_processed.parent, processed.parent, [processed.name, clean.personal_folder(processed).name])
-        commit(stage_reports, reports, ["."])
-    if by:
-        _remove_stale(decks, reports, by)
+        commit(folder, processed, reports)
     return reports / plan.BRIEFING_HTML
 
 
@@ -181,34 +180,97 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
     return decks
 
 
-#: Staging folders of a run: `.analysis-run-<pid>-<random>` beside the processed and reports folders.
-STAGE_PREFIX = ".analysis-run-"
+# --- all or nothing -------------------------------------------------------------------------------
+#: Every run writes into a folder of its own in `runs_folder(processed)` beside the processed
+#: folder: `processed/`, `personal/` (contacts and consent) and `reports/`. The processed folder,
+#: the reports folder and the personal folder are links into the run named by `CURRENT`, which
+#: one rename switches: a run's outputs appear together or not at all, and a killed run leaves
+#: the previous ones as they were.
+CURRENT = "current"
+LOCK = ".lock"
+#: Committed runs kept besides the current one (to look back at; older ones are removed).
+KEEP_PREVIOUS = 1
+
+
+def runs_folder(processed: Path) -> Path:
+    """The runs of one processed folder: `data/.processed-runs` for `data/processed`."""
+    processed = Path(processed)
+    return processed.parent / f".{processed.name}-runs"
 
 
 @contextlib.contextmanager
-def staged(processed: Path, reports: Path) -> Iterator[tuple[Path, Path]]:
-    """Staging folders for a run's processed data (with its personal folder beside it) and
-    reports, on the same file systems as their targets; removed afterwards. A run writes only
-    there, so a failed or killed run leaves the previous outputs untouched. Stages of runs
-    that died (their process is gone) are removed first."""
-    roots = []
-    try:
-        for parent in dict.fromkeys([processed.parent, reports.parent]):
-            parent.mkdir(parents=True, exist_ok=True)
-            _remove_dead_stages(parent)
-        roots.append(Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=processed.parent)))
-        roots.append(Path(tempfile.mkdtemp(prefix=f"{STAGE_PREFIX}{os.getpid()}-", dir=reports.parent)))
-        yield roots[0] / processed.name, roots[1] / reports.name
-    finally:
-        for root in roots:
-            shutil.rmtree(root, ignore_errors=True)
+def run_folder(processed: Path) -> Iterator[Path]:
+    """A new run's folder under `runs_folder(processed)`, held under a lock: a second run on the
+    same folder at the same time is refused in one line. The folder is removed if the run fails;
+    folders of runs that died (their process is gone) are removed first."""
+    root = runs_folder(processed)
+    root.mkdir(parents=True, exist_ok=True)
+    with (root / LOCK).open("a+") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            lock.seek(0)
+            raise InputError(Path(processed), f"ein anderer Lauf schreibt gerade hierhin (Prozess {lock.read().strip() or '?'}): "
+                             "bitte warten, bis er fertig ist") from None  # fmt: skip
+        lock.seek(0)
+        lock.truncate()
+        lock.write(str(os.getpid()))
+        lock.flush()
+        _remove_uncommitted(root)
+        folder = root / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+        folder.mkdir()
+        try:
+            yield folder
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
 
 
-def _remove_dead_stages(parent: Path) -> None:
-    for stage in parent.glob(f"{STAGE_PREFIX}*"):
-        pid = stage.name.removeprefix(STAGE_PREFIX).split("-", 1)[0]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(stage, ignore_errors=True)
+def commit(folder: Path, processed: Path, reports: Path) -> None:
+    """Make `folder` the current run with one atomic rename, after linking the processed, reports
+    and personal folders to the current run (once; a real folder from an older version is moved
+    into the runs folder first). Older runs beyond `KEEP_PREVIOUS` are removed."""
+    root = folder.parent
+    (folder / "personal").mkdir(exist_ok=True)
+    current = root / CURRENT
+    for path, part in ((processed, "processed"), (reports, "reports"), (clean.personal_link(processed), "personal")):
+        _link(path, current / part, root)
+    pointer = root / f".{CURRENT}-{os.getpid()}"
+    pointer.unlink(missing_ok=True)
+    os.symlink(folder.name, pointer)
+    os.replace(pointer, current)  # the commit
+    committed = sorted((p for p in root.iterdir() if p.is_dir() and not p.is_symlink() and p != folder),
+                       key=lambda p: p.name)  # fmt: skip
+    for old in committed[: max(0, len(committed) - KEEP_PREVIOUS)]:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _link(path: Path, target: Path, root: Path) -> None:
+    """`path` as a relative link to `target`; a real folder or file there is moved to the runs
+    folder first (outputs of a version before run folders), never deleted."""
+    relative = os.path.relpath(target, path.parent)
+    if path.is_symlink():
+        if os.readlink(path) == relative:
+            return
+        path.unlink()
+    elif path.is_dir() and not any(path.iterdir()):
+        path.rmdir()
+    elif path.exists():
+        os.replace(path, root / f"earlier-{path.name}-{time.strftime('%Y%m%d-%H%M%S')}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.symlink(relative, path)
+
+
+def _remove_uncommitted(root: Path) -> None:
+    """Folders of runs that never committed and whose process is gone."""
+    current = (root / CURRENT).resolve() if (root / CURRENT).is_symlink() else None
+    for folder in root.iterdir():
+        if not folder.is_dir() or folder.is_symlink() or folder.name.startswith("earlier-") or folder == current:
+            continue
+        pid = folder.name.rsplit("-", 1)[-1]
+        newer = current is None or folder.name > current.name
+        if pid.isdigit() and newer and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
@@ -219,16 +281,6 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
-
-
-def commit(stage: Path, target: Path, names: list[str]) -> None:
-    """Move every file under `stage/<name>` to the same place under `target`, each by an atomic
-    rename; the briefing decks last, so a reader never finds a deck whose data are missing."""
-    moved = [p for name in names if (stage / name).exists() for p in sorted((stage / name).rglob("*")) if p.is_file()]
-    for path in sorted(moved, key=lambda p: p.suffix == ".html"):
-        dest = target / path.relative_to(stage)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(path, dest)
 
 
 # --- decks ---------------------------------------------------------------------------------------
@@ -370,15 +422,6 @@ def write_index(decks: list[DeckJob], processed: Path, reports: Path) -> Path:
     ]
     text = status.status_text({"simulated": _simulated(processed)})
     return reveal.write_index(entries, reports / "index.html", title=codebook.load().title_de, status=text)
-
-
-def _remove_stale(decks: list[DeckJob], reports: Path, by: tuple[str, ...]) -> None:
-    """Decks of an earlier run in the same subgroup folders that this run did not write."""
-    current = {reports / j.href for j in decks}
-    for kind in by:
-        for old in (reports / kind).glob("*.html"):
-            if old not in current:
-                old.unlink()
 
 
 # --- notebooks -----------------------------------------------------------------------------------

@@ -6,6 +6,10 @@ from __future__ import annotations
 MAX_EXPORT_BYTES = 500 * 2**20
 #: Free-text answers longer than this are cut (logged): a pasted document is not an example.
 MAX_FREE_TEXT_CHARS = 5000
+#: Values in the audit table are cut to this length before anything else reads them: a pasted
+#: document in a number field is evidence enough in its first characters, and the privacy
+#: patterns stay fast.
+MAX_LOGGED_CHARS = 500
 
 #: Subgroup results with fewer responding municipalities than this are suppressed.
 MIN_CELL_N = 3

@@ -35,6 +35,10 @@ WEIGHT_BOUNDS = (0.02, 8.0)
 OTHER_LAENDER = "übrige Länder"
 
 
+class NotWeightable(ValueError):
+    """No response has the Land, kind and size class that weighting needs."""
+
+
 @dataclass(frozen=True)
 class Weighting:
     """Result of weighting: the design (weighted rows only), cells and diagnostics."""
@@ -108,6 +112,12 @@ def _setup(responses: pd.DataFrame, margins: pd.DataFrame):
                 pd.DataFrame({"group": group, "margin": margin, "cell": t.index,
                               "n_register": t["n_units"].to_numpy(), "population_register": t["population"].to_numpy()})
             )  # fmt: skip
+    if not any(len(p) for p in parts):
+        raise NotWeightable(
+            "keine Antwort lässt sich gewichten: Land, Art der Kommune und Einwohnerzahl (Größenklasse) fehlen "
+            "zusammen in jeder Antwort oder passen zu keinem Eintrag des Gemeindeverzeichnisses "
+            "(Spalte im Export umbenannt oder leer?)"
+        )
     frame = pd.concat(parts).sort_index()
     frame["response_row"] = frame.index  # the design renumbers its rows: domains map through this
     targets = pd.concat(targets, ignore_index=True)

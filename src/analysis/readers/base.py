@@ -30,6 +30,8 @@ class Reader:
     meta_columns: frozenset[str] = frozenset()
     #: what to change in the tool's export settings when a required column is missing
     hint: str = ""
+    #: what to change when a column's answers are neither codes nor labels of its scale
+    answers_hint: str = "die Antworten als Antwortcodes exportieren"
 
     def detects(self, header: list[str]) -> bool:
         """Whether a table with these normalised headers is an export of this tool."""
@@ -57,6 +59,13 @@ class Reader:
         if v.type in ("single", "likert") or (v.type == "personal" and v.scale):
             scale = cb.scales[v.scale]
             codes = map_distinct(raw, lambda s: to_code(s, scale))
+            known = (
+                codes.isna()
+                | codes.isin(list(scale.codes))
+                | codes.str.casefold().isin([k.casefold() for k in cb.missing_codes])
+            )
+            if (~known).sum() > 0.5 * max(1, int(codes.notna().sum())) and (~known).sum() >= 3:
+                raise UnknownValues(v.column(self.name), str(codes[~known].iloc[0]), self.answers_hint)
             log_recoded(raw, codes, scale, v.column(self.name), audit)
             return codes
         if v.type == "multi":

@@ -72,6 +72,9 @@ class LimeSurvey(Reader):
     label = "LimeSurvey"
     meta_columns = frozenset(META_TEXTS)
 
+    answers_hint = ("Antworten in einer anderen Sprache oder Fassung als das Codebuch? In LimeSurvey unter Export › "
+                    "Antworten „Antwortcodes“ wählen")  # fmt: skip
+
     def __init__(self) -> None:
         self.converted_noted = False  # one note per file for "Convert Y/N"
 

@@ -38,6 +38,7 @@ class SoSci(Reader):
     name = "sosci"
     label = "SoSci Survey"
     meta_columns = SYSTEM
+    answers_hint = "in SoSci Survey die Daten mit den Antwortcodes (Zahlen) herunterladen"
 
     def __init__(self) -> None:
         self.skipped = 0  # rows before the responses besides the header

@@ -115,6 +115,7 @@ def csv_records(text: str, delimiter: str, path: Path) -> list[list[str]]:
     if nul >= 0:
         raise InputError(path, "Nullzeichen im Text (Datei beschädigt?)", row=text.count("\n", 0, nul) + 1)
     records: list[list[str]] = []
+    csv.field_size_limit(max(csv.field_size_limit(), settings.MAX_EXPORT_BYTES))  # a pasted document is cut later
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         for record in reader:

@@ -15,7 +15,7 @@ files carry are set to the data's last submission, not to the time of writing.
 
 Example texts (G02) are exported only where the respondent agreed to be named: the data set
 names every municipality. Text cells a spreadsheet would run as a formula are neutralised in the
-CSV and Excel files by a leading apostrophe (OWASP's advice for CSV injection).
+CSV and Excel files by a leading apostrophe (OWASP's advice for CSV injection; `files`).
 """
 
 from __future__ import annotations
@@ -273,11 +273,10 @@ def write_all(processed: Path = config.PROCESSED) -> list[Path]:
     processed = Path(processed)
     out = processed / config.EXPORT_DIR
     df = dataset(processed)
-    safe = files.neutralise(df)
     return [
         files.write_parquet(df, out / f"{BASENAME}.parquet"),
-        files.write_csv(safe, out / f"{BASENAME}.csv", encoding="utf-8"),
-        files.write_csv(for_excel(safe), out / f"{BASENAME}_excel.csv", sep=";", decimal=",", encoding="utf-8-sig"),
+        files.write_csv(df, out / f"{BASENAME}.csv", encoding="utf-8"),
+        files.write_csv(for_excel(df), out / f"{BASENAME}_excel.csv", sep=";", decimal=",", encoding="utf-8-sig"),
         write_labelled(df, out / f"{BASENAME}.sav"),
         write_labelled(df, out / f"{BASENAME}.dta"),
         files.write_workbook(key_tables(processed, df.attrs["examples_withheld"]), out / WORKBOOK, data_time(df)),
