@@ -8,9 +8,14 @@ import random
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from analysis import clean, config, settings
+from analysis import clean, codebook, config, readers, settings
 from analysis.__main__ import main
+from analysis.audit import Audit
+from analysis.errors import InputError
 from tests.bad_exports import make_corpus
 
 FILES = make_corpus.FILES
@@ -113,3 +118,72 @@ def test_mutated_exports_end_in_output_or_one_line(seed, tmp_path, capsys):
         else:
             assert code == 2 and err.count("\n") == 1 and err.startswith(f"Fehler: {raw}"), err
             assert not out.parent.exists()
+
+
+# --- every cell is read by a known rule or logged --------------------------------------------------------
+TRICKY = ["Y", "y", "Yes", "ja", "Ja ", "No", "nein", "N/A", "n/a", "k. A.", "1", "2", "01", "1.0", "3,0", "-9", "-8",
+          "0", "9", "99", "beschlossen", "Beschlossen", "in Betrieb", "sehr hoch", "keine Angabe", "weiß nicht", "=1+2",
+          "1e3", "٣", "Ⅲ", "３", " ", "\t", "ca. 3,5", "2-3", "0,5 Mio. €", "-", "null", "None", "NaN", "true"]  # fmt: skip
+VALUES = st.one_of(st.sampled_from(TRICKY), st.text(max_size=12))
+#: LimeSurvey's full answer for a multiple-choice option that was not shown (`readers.limesurvey`).
+NOT_SHOWN_TEXTS = {"n/a", "k. a.", "k.a.", "keine antwort"}
+CELLS = {"B03": "strategy_status", "C01": "digital_importance", "G03[SQ001]": "helps_funding", "B01": "it_staff_fte"}
+
+
+@pytest.fixture(scope="module")
+def tiny_export() -> tuple[pd.DataFrame, str]:
+    """The corpus's base export and the id of a complete response that cleaning keeps."""
+    table = pd.read_csv(FILES / "formula_in_fields.csv", sep=";", dtype=str, keep_default_na=False,
+                        encoding="utf-8-sig")  # fmt: skip
+    kept = clean.clean(FILES / "formula_in_fields.csv").responses.query("is_complete")["response_id"]
+    return table, str(kept.iloc[0])
+
+
+def read_cell(tmp_path, table: pd.DataFrame, rid: str, column: str, value: str):
+    """The value-level cleaning of one changed cell: (value after cleaning, audit rows of that
+    response and variable)."""
+    changed = table.copy()
+    changed.loc[changed["id"] == rid, column] = value
+    path = tmp_path / "cell.csv"
+    changed.to_csv(path, sep=";", index=False, encoding="utf-8-sig")
+    audit = Audit()
+    df = readers.read_export(path, audit)
+    for step in (clean.recode_coded, clean.parse_numbers, clean.decode):
+        df = step(df, audit)
+    log = audit.frame()
+    name = CELLS[column]
+    return df.set_index("response_id").at[rid, name], log[(log["response_id"] == rid) & (log["column"] == name)]
+
+
+def forms_of(code: str, label: str) -> set[str]:
+    """The documented ways to write a coded answer: its code, the code as another number
+    ("03", "3.0"), its label; case and surrounding blanks aside."""
+    out = {code.casefold(), label.casefold()}
+    if code.isdigit():
+        out |= {str(int(code)), f"{int(code)}.0", f"0{int(code)}"}
+    return out
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(value=VALUES, column=st.sampled_from(list(CELLS)))
+def test_no_value_becomes_a_valid_answer_unless_a_rule_says_so(value, column, tiny_export, tmp_path):
+    table, rid = tiny_export
+    try:
+        got, logged = read_cell(tmp_path, table, rid, column, value)
+    except InputError as exc:  # refused in one line (a NUL character, a line break that breaks the record)
+        assert "\n" not in str(exc)
+        return
+    text = value.strip().casefold()
+    cb = codebook.load()
+    v = cb.by_name[CELLS[column]]
+    if pd.isna(got):  # missing: blank, LimeSurvey's "not shown", or logged with its reason
+        assert text == "" or (v.type == "multi" and text in NOT_SHOWN_TEXTS) or len(logged), (value, column)
+    elif v.type == "multi":
+        assert (text in {"y", "yes", "ja"}) if got else (text in {"", "no", "nein"}) or len(logged), (value, got)
+    elif v.type == "number":
+        plain = text.replace(",", ".").lstrip("+")
+        assert len(logged) or float(plain) == got, (value, got)  # a number as typed, or the rule that read it
+    else:
+        code = str(int(got)) if v.type == "likert" else {lab: c for c, lab in cb.scales[v.scale].codes.items()}[got]
+        label = cb.scales[v.scale].codes[code]
+        assert text in forms_of(code, label) or len(logged), (value, got)

@@ -21,7 +21,7 @@ def _simulate(args: argparse.Namespace) -> None:
 
 
 def _clean(args: argparse.Namespace) -> None:
-    from . import clean
+    from . import audit, clean
     from .report import tables
 
     result = clean.clean(args.raw, args.register)
@@ -29,6 +29,8 @@ def _clean(args: argparse.Namespace) -> None:
         print(f"geschrieben: {path}")
     print(f"{result.provenance['n_raw']} Antworten gelesen, {result.provenance['n_clean']} nach der Bereinigung")
     print(tables.cleaning_summary(result.audit).to_string(index=False))
+    for reason in audit.rules_off(result.audit):
+        print(f"Hinweis: {reason}")
 
 
 def _register(args: argparse.Namespace) -> None:

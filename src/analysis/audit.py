@@ -55,6 +55,12 @@ def _text(value) -> str:
     return privacy.scrubbed(text)
 
 
+def rules_off(audit: pd.DataFrame) -> list[str]:
+    """Why a cleaning rule could not run on this export (no timings, no date stamps...): to be
+    said in the run's output, not only in the audit table."""
+    return list(dict.fromkeys(audit.loc[audit["rule"] == "rule_off", "reason"]))
+
+
 #: The kinds of audit rows, in the order `summary` lists them, with their German names.
 KINDS = {"record_dropped": "Datensätze entfernt", "file": "Hinweise zur Datei", "value_changed": "Werte geändert"}
 

@@ -390,8 +390,12 @@ def _num(value: float) -> str:
     return f"{value:.15g}"
 
 
-def save(result: CleanResult, out_dir: Path, personal_dir: Path | None = None) -> list[Path]:
-    """Write processed data, audit table and provenance to `out_dir`, contacts apart from them."""
+def save(result: CleanResult, out_dir: Path | None, personal_dir: Path | None = None) -> list[Path]:
+    """Write processed data, audit table and provenance to `out_dir`, contacts apart from them.
+
+    `None` (a notebook run in the lab, `config.lab_output`): nothing is written."""
+    if out_dir is None:
+        return []
     out_dir = Path(out_dir)
     personal = Path(personal_dir) if personal_dir else personal_folder(out_dir)
     written = [

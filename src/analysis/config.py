@@ -20,6 +20,15 @@ NOTEBOOKS = ROOT / "notebooks"
 #: Reports for organisers; ANALYSIS_REPORTS redirects them (the test suite uses a temporary folder).
 REPORTS = Path(os.environ.get("ANALYSIS_REPORTS", ROOT / "reports"))
 
+
+def lab_output(folder: Path) -> Path | None:
+    """Where a notebook run without a folder parameter (in the lab) writes: `folder` (e.g.
+    PROCESSED, REPORTS), unless it is a link into the pipeline's runs (`python -m analysis run`
+    replaces all of a run's outputs together; a notebook must not overwrite some of them): None,
+    nothing written."""
+    return None if Path(folder).is_symlink() and Path(folder).resolve().parent.parent.name.endswith("-runs") else folder
+
+
 #: The codebook; ANALYSIS_CODEBOOK points to another (a new wave's draft, a test's variant).
 CODEBOOK = Path(os.environ.get("ANALYSIS_CODEBOOK", Path(__file__).with_name("codebook.yaml")))
 

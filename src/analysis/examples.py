@@ -409,15 +409,18 @@ class Result:
     written: list[Path]
 
 
-def run(processed: Path) -> Result:
+def run(processed: Path | None) -> Result:
     """Code the examples and pair planners with peers from a pipeline run's processed data, and
-    write both beside the data (for the decks and the catalogue)."""
+    write both beside the data (for the decks and the catalogue). `None` (a notebook run in the
+    lab, see `config.lab_output`): the last run's data are read and nothing is written."""
+    written = processed is not None
+    processed = Path(processed) if written else config.PROCESSED
     responses, _, provenance = clean.load_processed(processed)
     members, _ = typology.load(responses, processed)
     consented = clean.load_consent(processed)
     coding = code(responses)
     pairs = exchange(responses, members, consented)
-    written = save(coding, pairs, processed)
+    written = save(coding, pairs, processed) if written else []
     margins = clean.load_margins(processed)
     return Result(responses, provenance, members, margins, coding, pairs, consented, written)
 

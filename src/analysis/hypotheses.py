@@ -429,7 +429,11 @@ def sensitivity(responses: pd.DataFrame, hypotheses_path: Path = config.HYPOTHES
     return pd.DataFrame(rows)
 
 
-def save(results: Results, out_dir: Path) -> list[Path]:
+def save(results: Results, out_dir: Path | None) -> list[Path]:
+    """The results table and diagnostics.
+    `None` (a notebook run in the lab, `config.lab_output`): nothing is written."""
+    if out_dir is None:
+        return []
     out_dir = Path(out_dir)
     return [
         files.write_parquet(results.table, out_dir / config.RESULTS_FILE),

@@ -21,13 +21,14 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 from jupyter_client.manager import KernelManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 from papermill.iorw import load_notebook_node
 from papermill.parameterize import parameterize_notebook
 
-from . import clean, codebook, config, files, names, plan, settings, typology
+from . import audit, clean, codebook, config, files, names, plan, settings, typology
 from .errors import InputError
 from .report import deck, reveal, status
 
@@ -145,6 +146,9 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
             else:
                 execute_in(km, *args)
             print(f"[{step}/{steps}] {name} fertig in {time.perf_counter() - started:.1f} s", flush=True)
+            if name == plan.ANALYSIS_NOTEBOOKS[0]:  # the cleaning: say which rules this export switched off
+                for reason in audit.rules_off(pd.read_parquet(processed / config.AUDIT_FILE)):
+                    print(f"    Hinweis: {reason}", flush=True)
             executed.append(out)
 
         first = [n for n in plan.ANALYSIS_NOTEBOOKS if n not in plan.NOT_READ_BY_DECKS]

@@ -236,8 +236,11 @@ def planted_check(typology: Typology, responses: pd.DataFrame, provenance: dict,
     )
 
 
-def save(typology: Typology, responses: pd.DataFrame, out_dir: Path) -> list[Path]:
-    """Type membership (response_id, kommunentyp) and the assignment model."""
+def save(typology: Typology, responses: pd.DataFrame, out_dir: Path | None) -> list[Path]:
+    """Type membership (response_id, kommunentyp) and the assignment model.
+    `None` (a notebook run in the lab, `config.lab_output`): nothing is written."""
+    if out_dir is None:
+        return []
     out_dir = Path(out_dir)
     members = pd.DataFrame(
         {

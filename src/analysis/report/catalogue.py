@@ -222,8 +222,11 @@ def write_outputs(responses: pd.DataFrame, coding: pd.DataFrame, pairs: pd.DataF
     ]
 
 
-def write(result: examples.Result, reports: Path) -> list[Path]:
-    """`write_outputs` for the result of `examples.run`, stating its data status."""
+def write(result: examples.Result, reports: Path | None) -> list[Path]:
+    """`write_outputs` for the result of `examples.run`, stating its data status.
+    `None` (a notebook run in the lab, `config.lab_output`): nothing is written."""
+    if reports is None:
+        return []
     r = result
     return write_outputs(r.responses, r.coding, r.pairs, r.members, r.consented, r.margins, reports,
                          status.status_text(r.provenance))  # fmt: skip

@@ -268,8 +268,11 @@ def key_tables(processed: Path = config.PROCESSED, n_withheld: int = 0) -> dict[
     }
 
 
-def write_all(processed: Path = config.PROCESSED) -> list[Path]:
-    """Write every export format to `processed/export/`; returns the paths."""
+def write_all(processed: Path | None = config.PROCESSED) -> list[Path]:
+    """Write every export format to `processed/export/`; returns the paths.
+    `None` (a notebook run in the lab, `config.lab_output`): nothing is written."""
+    if processed is None:
+        return []
     processed = Path(processed)
     out = processed / config.EXPORT_DIR
     df = dataset(processed)
