@@ -19,15 +19,18 @@ class Audit:
     def __init__(self) -> None:
         self._rows: list[dict] = []
 
-    def change(self, response_id, column: str, old, new, rule: str, reason: str) -> None:
+    def change(self, response_id, column: str, old, new, rule: str, reason: str, verbatim: bool = False) -> None:
+        """Log a changed value. `verbatim`: `new` and `reason` hold only what the pipeline wrote
+        itself (register keys and names), logged as they are: a key like 01059087 would
+        otherwise be taken for a phone number."""
         self._rows.append(
             {
                 "response_id": str(response_id),
                 "column": column,
                 "old_value": _text(old),
-                "new_value": _text(new),
+                "new_value": _text(new, verbatim),
                 "rule": rule,
-                "reason": _text(reason),
+                "reason": _text(reason, verbatim),
             }
         )
 
@@ -44,12 +47,12 @@ class Audit:
         return pd.DataFrame(self._rows, columns=COLUMNS).astype("string")
 
 
-def _text(value) -> str:
+def _text(value, verbatim: bool = False) -> str:
     """The value as logged: personal data in it (a number field holding an e-mail address...)
     replaced as in free text, so the audit table never carries them."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return ""
-    return privacy.scrubbed(str(value))
+    return str(value) if verbatim else privacy.scrubbed(str(value))
 
 
 def summary(audit: pd.DataFrame) -> pd.DataFrame:
