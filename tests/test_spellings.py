@@ -42,7 +42,7 @@ def test_the_lists_are_as_documented():
     for name, path in spellings.lists().items():
         table = spellings.read(path)
         assert list(table.columns) == ["spelling", "land", "type", "expected", "kind", "note"], name
-        assert table["expected"].str.fullmatch(r"\d{5}|\d{8}|\d{9}|AMBIGUOUS|NONE").all(), name
+        assert table["expected"].str.fullmatch(r"\d{5}|\d{8}|(GV:)?\d{9}|AMBIGUOUS|NONE").all(), name
         assert table["land"].map(lambda v: v == "" or match.land_code(v) is not None).all(), name
         assert table["type"].isin(["", *codebook.load().scales["unit_type"].codes.values()]).all(), name
     assert len(spellings.read(spellings.LISTS["development"])) >= 200
