@@ -453,3 +453,80 @@ def test_an_override_with_a_key_not_in_the_register_stops_the_run(fixture_export
         "Gemeindeverzeichnis"
     ]
     assert not (tmp_path / "p").exists()
+
+
+# --- rules on small inline registers ------------------------------------------------------------------
+def inline_matcher(*rows) -> match.Matcher:
+    """A matcher over units given as (key, official name, Land code, unit type, inhabitants)."""
+    units = pd.DataFrame(rows, columns=["key", "official_name", "land_code", "unit_type", "population"])
+    return match.Matcher(units.assign(kreis_key=units["key"].str[:5], kreis=None, urbanisation=None))
+
+
+TOWN, CITY, COUNTY = "kreisangehörige Stadt oder Gemeinde", "kreisfreie Stadt", "Landkreis"
+
+
+@pytest.mark.parametrize(
+    "answer, expected",
+    [(CITY, "09361000"), (TOWN, "09778111"), (None, match.AMBIGUOUS), (COUNTY, match.NONE)],
+)
+def test_the_answered_kind_of_town_comes_first(answer, expected):
+    """Amberg is a kreisfreie Stadt and a Gemeinde in Bavaria: the answer picks one; a kreisfreie
+    answer for a kreisangehörige town alone still finds it (the two are mixed up)."""
+    m = inline_matcher(("09361000", "Amberg", "09", CITY, 42676), ("09778111", "Amberg", "09", TOWN, 1469))
+    result = m.match("Amberg", "09", answer)
+    assert (result.key or result.status) == expected
+    aachen = inline_matcher(("05334002", "Aachen, Stadt", "05", TOWN, 252769))
+    assert aachen.match("Aachen", "05", CITY).key == "05334002"
+
+
+@pytest.mark.parametrize(
+    "written, expected, rule",
+    [
+        ("Garmisch", "09180117", "short form"),  # a larger town by the first part of its name
+        ("Partenkirchen", match.NONE, None),  # not by another part
+        ("Neudorf", match.NONE, None),  # a small place's first part may be a village of its own
+        ("Tabarz", "16067064", "short form"),  # a spa town without "Bad"
+        ("Kreis Eckernförde", "01058", "short form"),  # a Kreis by any part of its name
+        ("Eckernförde", "01058043", "exact"),
+    ],
+)
+def test_short_forms(written, expected, rule):
+    m = inline_matcher(
+        ("09180117", "Garmisch-Partenkirchen, M", "09", TOWN, 27509),
+        ("01058110", "Neudorf-Bornstein", "01", TOWN, 1072),
+        ("16067064", "Bad Tabarz", "16", TOWN, 4165),
+        ("01058", "Rendsburg-Eckernförde", "01", COUNTY, 275000),
+        ("01058043", "Eckernförde, Stadt", "01", TOWN, 21800),
+    )
+    result = m.match(written)
+    assert (result.key or result.status) == expected and (rule is None or result.rule == rule)
+
+
+def test_a_typo_that_is_also_part_of_another_name_is_ambiguous():
+    """ "Münden": Hann. Münden without "Hann." or Müden (Aller) with a letter too many."""
+    m = inline_matcher(("03159017", "Hann. Münden, Stadt", "03", TOWN, 23418),
+                       ("03151018", "Müden (Aller)", "03", TOWN, 5338))  # fmt: skip
+    result = m.match("Münden", "03")
+    assert result.status == match.AMBIGUOUS and set(result.candidates) == {"03159017", "03151018"}
+
+
+@pytest.mark.parametrize(
+    "written, expected",
+    [
+        ("Radebuel", "14627210"),  # two letters swapped: Radeburg two edits away does not count
+        ("Radebeil", match.NONE),  # a neighbouring key: Radeberg two edits away leaves it open
+        ("Radebeull", "14627210"),
+        ("Musterhausen", match.NONE),  # Münsterhausen is two edits away: no typo
+    ],
+)
+def test_typos_where_names_crowd(written, expected):
+    m = inline_matcher(
+        ("14627210", "Radebeul, Stadt", "14", TOWN, 33804),
+        ("14627220", "Radeburg, Stadt", "14", TOWN, 7614),
+        ("14625480", "Radeberg, Stadt", "14", TOWN, 18824),
+        ("09774160", "Münsterhausen, M", "09", TOWN, 2200),
+    )
+    result = m.match(written, "14" if written.startswith("R") else None)
+    assert (result.key or result.status) == expected
+    if written == "Radebeil":
+        assert {"14627210", "14625480"} <= set(result.candidates)  # suggestions for a researcher

@@ -10,12 +10,15 @@ only if the rounds before found nothing of the kind of unit asked for:
 2. the same without titles and kind words in front of or after the name (`title removed`:
    "Große Kreisstadt Freising", "Landkreis Heilbronn", "VG Rhein-Selz");
 3. a title word mistyped (`typo`: "Landkries Göttingen");
-4. a part of a longer name (`short form`: "Garmisch", "Kreis Rendsburg" for Rendsburg-Eckernförde);
-5. typo-tolerant similarity (`typo`), allowed only where the register holds no second name
-   within one more edit: the tolerance shrinks where names crowd.
+4. a short form (`short form`: the first words of a larger town's name, "Garmisch"; a spa town
+   without "Bad", "Tabarz"; any part of a Kreis's name, "Kreis Rendsburg" for
+   Rendsburg-Eckernförde) or one typing slip (`typo`), allowed only where the register holds no
+   second name within one more edit: the tolerance shrinks where names crowd. A typo that is
+   also a piece of another unit's name ("Münden") is ambiguous.
 
 The kind of unit decides among the candidates of a round: the respondent's own answer first
-(`by type`), else kind words in the name (`by kind word`: "Kreis", "Amt"), else a bare name means
+(`by type`; a kreisfreie for a kreisangehörige town only if none of the kind answered fits),
+else kind words in the name (`by kind word`: "Kreis", "Amt"), else a bare name means
 the Gemeinde, not the Kreis or Verband of that name (`bare name`). Then a title ("Markt",
 "Stadt") and the reported inhabitants narrow further (`by title`, `by population`). The Land,
 when given, is required. One candidate left: `matched`; several: `ambiguous` (never guessed);
@@ -50,8 +53,8 @@ SCORES = {EXACT: 100.0, TITLE_REMOVED: 100.0, SPELLING: 97.0, ABBREVIATION: 95.0
 #: left out or doubled, or one replaced by a neighbouring key or a letter of like sound.
 MIN_TYPO_LETTERS = 5
 #: A typo match needs this many more edits to the next other name of the register with the
-#: same first letter (in the Land given; in all Germany, where names crowd more, one more):
-#: the tolerance shrinks where names crowd.
+#: same first letter (in the Land given; in all Germany, where names crowd more, one more; for
+#: two letters swapped one less): the tolerance shrinks where names crowd.
 TYPO_MARGIN = {True: 1, False: 2}
 #: Homonyms are told apart by the reported inhabitants: first candidates within a factor of
 #: 2 of it, then within 15 %; several candidates left are ambiguous.
@@ -100,6 +103,7 @@ class _Round:
     score: float | None = None
     strong: bool = True
     open: bool = False  # the units are suggestions for a researcher, never a match
+    ambiguous: bool = False  # the units are different readings of the name: never a match
 
 
 class Matcher:
@@ -113,16 +117,13 @@ class Matcher:
         self._names: dict[str, dict[int, str]] = {}  # key -> unit -> rule of the form
         self._variants: dict[str, dict[int, str]] = {}  # same without spaces or umlaut dots
         self._abbreviated: list[tuple[re.Pattern, int, str]] = []  # register names with abbreviations
-        self._parts: list[tuple[tuple[str, ...], bool]] = []  # words a short form is part of; anywhere?
+        self._short: dict[str, set[int]] = {}  # short forms: "garmisch", "tabarz", "eckernfoerde"
+        self._pieces: dict[str, set[int]] = {}  # every run of words inside a longer name
         self._typo_index: dict[str, set[int]] = {}  # names as written, to measure typos against
         self._title: list[str | None] = []
         for i, (official, kind) in enumerate(zip(self.units["official_name"], self._type)):
             self._add_unit(i, str(official), kind)
         self._words = {w for key in self._names for w in key.split()}
-        self._by_word: dict[str, set[int]] = {}
-        for i, (words, _) in enumerate(self._parts):
-            for w in words:
-                self._by_word.setdefault(w, set()).add(i)
         by_land: dict[str | None, set[str]] = {}
         for key, units in self._typo_index.items():
             by_land.setdefault(None, set()).add(key)
@@ -142,12 +143,7 @@ class Matcher:
             core = names.without_titles(lit, lambda w: True)
             if core and core.words:
                 forms.append((core, TITLE_REMOVED))
-        # a Kreis by any part of its name ("Kreis Eckernförde"), a larger town by the first ("Garmisch")
-        if kind == "Landkreis":
-            self._parts.append((forms[-1][0].words, True))
-        else:
-            town = self._population[i] >= MIN_SHORT_FORM_INHABITANTS
-            self._parts.append((lit.words[: lit.base] if town else (), False))
+        self._add_pieces(i, kind, lit, forms[-1][0])
         for form, rule in forms:
             self._put(form.key, i, rule)
             for end in range(form.base, len(form.words)):  # "Forst (Lausitz)" of "Forst (Lausitz)/Baršć (Łužyca)"
@@ -158,6 +154,24 @@ class Matcher:
         stripped = names.spelling(official, umlauts="strip", official=True)  # "Munchen", "Gottingen"
         for key in (stripped.key, stripped.base_key, stripped.base_key.replace(" ", "")):
             _put(self._variants, key, i, SPELLING)
+
+    def _add_pieces(self, i: int, kind: str, lit: names.Spelling, core: names.Spelling) -> None:
+        """Runs of words inside the unit's name; the short forms among them: any run of a Kreis's
+        name ("Kreis Eckernförde"), the first words of a larger town's ("Garmisch"), a spa town's
+        name without "Bad" ("Tabarz")."""
+        words = core.words if kind == "Landkreis" else lit.words[: lit.base]
+        runs = {words[a:b] for a in range(len(words)) for b in range(a + 1, len(words) + 1)} - {words}
+        for run in runs:
+            self._pieces.setdefault(" ".join(run), set()).add(i)
+        if kind == "Landkreis":
+            short = runs
+        else:
+            large = self._population[i] >= MIN_SHORT_FORM_INHABITANTS
+            short = {words[:b] for b in range(1, len(words))} if large else set()
+            short |= {words[1:]} if words[:1] == ("bad",) and len(words) > 1 else set()
+        for run in short:
+            if sum(map(len, run)) >= MIN_SHORT_FORM_LETTERS:
+                self._short.setdefault(" ".join(run), set()).add(i)
 
     def _put(self, key: str, i: int, rule: str, variant: bool = False) -> None:
         _put(self._variants if variant else self._names, key, i, rule)
@@ -191,8 +205,9 @@ class Matcher:
             if found.strong and first_strong is None:
                 first_strong = (found, reading, cand)
             kept, steps = _decide_kind(cand, self._type, unit_type, reading.kind)
-            if kept and found.open:
-                return Match(None, None, 0.0, NONE, tuple(self.units["key"].iloc[sorted(kept)]))
+            if kept and (found.open or (found.ambiguous and len(kept) > 1)):
+                status = NONE if found.open else AMBIGUOUS
+                return Match(None, None, 0.0, status, tuple(self.units["key"].iloc[sorted(kept)]))
             if kept:
                 return self._narrow(found, reading, kept, steps, population)
         if first_strong and unit_type in _CONFUSED:  # "Gemeinde" ticked by a Verband, or the reverse
@@ -219,15 +234,21 @@ class Matcher:
         if fuzzy and fuzzy.words and fuzzy != plain:
             yield _Round(self._exact(fuzzy), TYPO, score=90.0), fuzzy
         last = readings[-1][0]
-        short = self._short_form(last, in_land)
-        typo = self._typo(last, land_code)
-        if not typo.units and last is not written:
+        yield self._short_or_typo(written, last, land_code, in_land), last
+
+    def _short_or_typo(self, written: names.Spelling, s: names.Spelling, land_code: str | None, in_land) -> _Round:
+        """Units whose name `s` is a short form of, or one typing slip away from. A typo that
+        is also a piece of another unit's name ("Münden": Hann. Münden or Müden) is left open."""
+        short = {i: SHORT_FORM for i in self._short.get(s.key, ()) if in_land[i]}
+        typo = self._typo(s, land_code)
+        if not typo.units and s is not written:
             typo = self._typo(written, land_code)
-        units = {**typo.units, **short}
-        conflict = bool(short and typo.units and set(short) != set(typo.units))  # "Wester": Wester-Ohrstedt or Westre
-        rule = SHORT_FORM if short and not typo.units else TYPO
-        yield _Round(units, rule, score=None if rule == SHORT_FORM else typo.score, strong=False,
-                     open=typo.open or conflict), last  # fmt: skip
+        if short and not typo.units:
+            return _Round(short, SHORT_FORM, strong=False)
+        pieces = {i: SHORT_FORM for i in self._pieces.get(s.key, ()) if in_land[i]}
+        if typo.units and pieces.keys() - typo.units.keys():
+            return _Round({**typo.units, **pieces}, TYPO, strong=False, open=typo.open, ambiguous=True)
+        return typo
 
     def _exact(self, s: names.Spelling) -> dict[int, str]:
         found = dict(self._names.get(s.key, {}))
@@ -249,17 +270,6 @@ class Matcher:
             found.setdefault(i, SPELLING if rule in (EXACT, TITLE_REMOVED, SPELLING) else f"{SPELLING}, {rule}")
         return found
 
-    def _short_form(self, s: names.Spelling, in_land: np.ndarray) -> dict[int, str]:
-        if sum(len(w) for w in s.words) < MIN_SHORT_FORM_LETTERS or any(s.abbreviated):
-            return {}
-        n, found = len(s.words), {}
-        for i in set.intersection(*[self._by_word.get(w, set()) for w in s.words]):
-            words, anywhere = self._parts[i]
-            starts = range(len(words) - n + 1) if anywhere else [0]
-            if in_land[i] and len(words) > n and any(words[j : j + n] == s.words for j in starts):
-                found[i] = SHORT_FORM
-        return found
-
     def _typo(self, s: names.Spelling, land_code: str | None) -> _Round:
         """Units one typing slip away from `s`. Several names that near, or another name one
         edit further, leave the name open (their units are suggestions, not a match)."""
@@ -274,6 +284,8 @@ class Matcher:
         best = {choice for choice, d in hits if d == 1 and _slip(key, choice)}
         if not best:
             return _Round({})
+        if len(best) == 1 and _swapped(key, next(iter(best))):  # the commonest slip, the rarest coincidence
+            hits = [(choice, d) for choice, d in hits if d <= margin]
         in_land = (lambda i: self._land[i] == land_code) if land_code else (lambda i: True)
         units = {i for choice in best for i in self._typo_index[choice] if in_land(i)}
         rivals = {i for choice, d in hits if choice not in best for i in self._typo_index[choice] if in_land(i)} - units
@@ -343,6 +355,16 @@ _KEY_AT = {c: (r, i) for r, row in enumerate(_KEYBOARD) for i, c in enumerate(ro
 _LIKE_SOUND = {frozenset(p) for p in ("ck", "cz", "sz", "fv", "iy", "dt", "bp", "gk")}
 
 
+def _swapped(written: str, name: str) -> bool:
+    """Whether `written` is `name` with two neighbouring letters swapped."""
+    diff = [i for i, (a, b) in enumerate(zip(written, name)) if a != b] if len(written) == len(name) else []
+    return (
+        len(diff) == 2
+        and diff[1] == diff[0] + 1
+        and (written[diff[0]], written[diff[1]]) == (name[diff[1]], name[diff[0]])
+    )
+
+
 def _slip(written: str, name: str) -> bool:
     """Whether `written` is `name` with one typing slip: two neighbouring letters swapped, one
     letter left out or added, or one replaced by a neighbouring key or a letter of like sound."""
@@ -352,10 +374,9 @@ def _slip(written: str, name: str) -> bool:
         return long[:i] + long[i + 1 :] == short
     if len(written) != len(name):
         return False
+    if _swapped(written, name):
+        return True
     diff = [i for i, (a, b) in enumerate(zip(written, name)) if a != b]
-    if len(diff) == 2:
-        i, j = diff
-        return j == i + 1 and written[i] == name[j] and written[j] == name[i]
     if len(diff) != 1:
         return False
     a, b = written[diff[0]], name[diff[0]]
@@ -402,11 +423,14 @@ def _county_core(s: names.Spelling) -> names.Spelling:
 def _decide_kind(
     cand: dict[int, str], unit_type: np.ndarray, answer: str | None, kind_word: str | None
 ) -> tuple[dict[int, str], list[str]]:
-    """Candidates of the kind the respondent answered, else of the kind words in the name, else
-    (a bare name) the Gemeinden among them if there are any."""
+    """Candidates of the kind the respondent answered (a kreisfreie or kreisangehörige town of
+    the other kind only if none of the kind answered fits: the two are often mixed up), else of
+    the kind words in the name, else (a bare name) the Gemeinden among them if there are any."""
     if answer in _ADMITS or kind_word in _ADMITS:
         admitted = _ADMITS[answer] if answer in _ADMITS else _ADMITS[kind_word]
         kept = {i: r for i, r in cand.items() if unit_type[i] in admitted}
+        exact = {i: r for i, r in kept.items() if unit_type[i] == answer}  # kreisfrei before kreisangehörig
+        kept = exact or kept
         return kept, ([BY_TYPE if answer in _ADMITS else BY_KIND_WORD] if len(kept) < len(cand) else [])
     towns = {i: r for i, r in cand.items() if unit_type[i] in _TOWNS}
     if towns and len(towns) < len(cand):
