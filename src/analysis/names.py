@@ -74,6 +74,8 @@ REGION_ABBREVIATIONS = {
     "vogtl": "vogtland", "rhld": "rheinland", "thuer": "thueringen", "erzgeb": "erzgebirge",
     "bay": "bayern",
 }  # fmt: skip
+#: The regions `municipality_key` writes out, as before issue 24 (the simulator's units and e-mail
+#: domains and the duplicate keys of cleaning depend on them).
 _KEY_REGIONS = {k: v for k, v in REGION_ABBREVIATIONS.items() if k not in ("erzgeb", "bay")} | {"schw": "schwaben"}
 _CONNECTORS = {
     "am",
@@ -96,9 +98,6 @@ _CONNECTORS = {
     "o",
     "u",
 }
-_QUALIFIER_RE = re.compile(
-    r"\s*(\(|/|\b(am|an der|an|in der|im|bei|vor der|vorm|ob der|auf)\s|\b[aivob]\.\s?d\.|\b[aib]\.\s?\S)"
-)
 
 
 def municipality_key(name: object) -> str:
