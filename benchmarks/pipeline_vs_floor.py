@@ -20,14 +20,13 @@ FLOOR = """
 import sys
 from pathlib import Path
 import matplotlib; matplotlib.use("Agg")
-from IPython import display as ipd
-from analysis import audit, briefing, clean, config, exports, hypotheses, maturity, plots, typology, weighting
+from analysis import clean, config, examples, hypotheses, maturity, typology, weighting
+from analysis.report import catalogue, deck, exports, plots, slides, tables
 out = Path(sys.argv[1])
-slides.display = lambda *a, **k: None  # every slide computed and drawn, nothing shown
 # 01_clean
 result = clean.clean(config.EXAMPLE_RAW)
 clean.save(result, out)
-audit.summary(result.audit)
+tables.cleaning_summary(result.audit)
 # 02_weights
 d = deck.load(out)
 w, margins, responses = d.weighting, d.margins, d.everyone
@@ -58,6 +57,8 @@ typology.k_choice(types)
 typology.stability(responses, types)
 typology.planted_check(types, responses, result.provenance, config.EXAMPLE_RAW)
 typology.profiles(responses, types.members)
+# 06_examples
+catalogue.write(examples.run(out), out.parent / "reports")
 # 07_export
 written = exports.write_all(out)
 exports.sav_labels(next(p for p in written if p.suffix == ".sav"))
@@ -75,8 +76,10 @@ slides.shares_table(d, "E01", ["starkes Hemmnis", "sehr starkes Hemmnis"])
 slides.shares_table(d, "D01", ["in Betrieb"])
 for column in ("land_code", "unit_type", "size_class"):
     slides.slide_respondents(d, column, title=column)
-for name in typology.SIGNATURES:
-    slides.slide_type(d, name)
+for position in range(len(typology.SIGNATURES)):
+    slides.slide_type(d, position)
+for slide in (slides.slide_example_topics, slides.slide_exchange):
+    slide(d)
 """
 
 

@@ -147,8 +147,13 @@ def parser() -> argparse.ArgumentParser:
 
     m = sub.add_parser("match", help="match municipality names to register keys (AGS, Kreis, Verband)")
     m.add_argument("--gv", type=Path, required=True, help="Destatis Auszug GV workbook (.xlsx)")
-    m.add_argument("--names", type=Path, required=True, help="';'-separated CSV with header name;land")
-    m.add_argument("--out", type=Path, required=True, help="result CSV: name;land;ags;official_name;score;status")
+    m.add_argument(
+        "--names",
+        type=Path,
+        required=True,
+        help="';'-separated CSV with header name;land[;type] (overrides: <names>.overrides.csv beside it)",
+    )
+    m.add_argument("--out", type=Path, required=True, help="result CSV: name;land;ags;official_name;score;status;rule")
     m.set_defaults(func=_match)
 
     t = sub.add_parser("test", help="test the pre-registered hypotheses on processed data")

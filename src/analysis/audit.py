@@ -19,15 +19,18 @@ class Audit:
     def __init__(self) -> None:
         self._rows: list[dict] = []
 
-    def change(self, response_id, column: str, old, new, rule: str, reason: str) -> None:
+    def change(self, response_id, column: str, old, new, rule: str, reason: str, verbatim: bool = False) -> None:
+        """Log a changed value. `verbatim`: `new` and `reason` hold only what the pipeline wrote
+        itself (register keys and names), logged as they are: a key like 01059087 would
+        otherwise be taken for a phone number."""
         self._rows.append(
             {
                 "response_id": str(response_id),
                 "column": column,
                 "old_value": _text(old),
-                "new_value": _text(new),
+                "new_value": _text(new, verbatim),
                 "rule": rule,
-                "reason": _text(reason),
+                "reason": _text(reason, verbatim),
             }
         )
 
@@ -44,15 +47,16 @@ class Audit:
         return pd.DataFrame(self._rows, columns=COLUMNS).astype("string")
 
 
-def _text(value) -> str:
-    """The value as logged: cut to `settings.MAX_LOGGED_CHARS`, personal data in it (a number field
-    holding an e-mail address...) replaced as in free text, so the audit table never carries them."""
+def _text(value, verbatim: bool = False) -> str:
+    """The value as logged: cut to `settings.MAX_LOGGED_CHARS`, personal data in it (a number
+    field holding an e-mail address...) replaced as in free text, so the audit table never
+    carries them; `verbatim` for values the project wrote itself (register keys)."""
     if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
         return ""
     text = str(value)
     if len(text) > settings.MAX_LOGGED_CHARS:
         text = f"{text[: settings.MAX_LOGGED_CHARS]}… ({len(text)} Zeichen)"
-    return privacy.scrubbed(text)
+    return text if verbatim else privacy.scrubbed(text)
 
 
 def rules_off(audit: pd.DataFrame) -> list[str]:

@@ -89,9 +89,12 @@ def resolve_duplicates(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     )  # fmt: skip
 
 
-def _keep_best(df: pd.DataFrame, audit: Audit, key: pd.Series, rule: str, reason) -> pd.DataFrame:
+def _keep_best(
+    df: pd.DataFrame, audit: Audit, key: pd.Series, rule: str, reason, verbatim: bool = False
+) -> pd.DataFrame:
     """Of the responses sharing a `key` (missing: no key), keep the most complete, then the
-    latest; log the others as dropped with `reason(key, kept response id)`."""
+    latest; log the others as dropped with `reason(key, kept response id)` (`verbatim`: the
+    reason holds no respondent's text, see `Audit.change`)."""
     cols = [v.name for v in codebook.load().analysis_variables]
     answers = df[cols].astype(object)
     if key.notna().any() and df["submitted_at"].isna().all() and df["started_at"].isna().all():
@@ -109,7 +112,8 @@ def _keep_best(df: pd.DataFrame, audit: Audit, key: pd.Series, rule: str, reason
     dup = ranked.duplicated("_key")
     kept = ranked[~dup].set_index("_key")["response_id"]
     for _, row in ranked[dup].iterrows():
-        audit.change(row["response_id"], WHOLE_RECORD, "", "entfernt", rule, reason(row["_key"], kept[row["_key"]]))
+        why = reason(row["_key"], kept[row["_key"]])
+        audit.change(row["response_id"], WHOLE_RECORD, "", "entfernt", rule, why, verbatim=verbatim)
     return df[~df.index.isin(ranked[dup].index)]
 
 
@@ -205,11 +209,17 @@ def decode(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
 # --- register steps (bound to a register or to the committed margins in `clean`) -----------------
 _STATUS_DE = {match.MATCHED: "zugeordnet", match.AMBIGUOUS: "mehrdeutig", match.NONE: "nicht gefunden"}
 _REGISTER_COLUMNS = ["register_key", "register_name", "register_population", "kreis", "urbanisation", "match_score"]
+#: Working column of `match_register`: candidates of names left open (not a processed column).
+CANDIDATES = "register_candidates"
 
 
-def match_register(df: pd.DataFrame, audit: Audit, matcher: match.Matcher | None) -> pd.DataFrame:
-    """Names to register keys; inhabitants, Kreis and urbanisation from the register; the size
-    class from the register's inhabitants. Unresolved names are logged."""
+def match_register(
+    df: pd.DataFrame, audit: Audit, matcher: match.Matcher | None, overrides: dict | None = None
+) -> pd.DataFrame:
+    """Names to register keys (`overrides`, see `match.read_overrides`, settle names first);
+    inhabitants, Kreis and urbanisation from the register; the size class from the register's
+    inhabitants. Every response's match (register name, score, rule) is logged, names left
+    open with their candidates (column `CANDIDATES`, for `unresolved_names`)."""
     df = df.copy()
     cb = codebook.load()
     for col in _REGISTER_COLUMNS:
@@ -227,7 +237,8 @@ def match_register(df: pd.DataFrame, audit: Audit, matcher: match.Matcher | None
                 "population": df["population"].astype(object),
             },
             index=df.index,
-        )
+        ),
+        overrides,
     )
     units = matcher.units.set_index("key")
     hit = found["status"] == match.MATCHED
@@ -239,14 +250,27 @@ def match_register(df: pd.DataFrame, audit: Audit, matcher: match.Matcher | None
     df.loc[hit, "urbanisation"] = keys.map(units["urbanisation"])
     df["match_score"] = pd.array(found["score"].where(found["status"] != match.NONE), dtype="Float64")
     df["match_status"] = pd.Categorical(found["status"].map(_STATUS_DE), dtype=cb.dtype("match_status"))
-    for idx, row in found[~hit].iterrows():
-        rule = "register_ambiguous" if row["status"] == match.AMBIGUOUS else "register_unmatched"
-        reason = (
-            f"Name passt zu mehreren Einträgen ({row['candidates']}); nicht geraten"
-            if row["status"] == match.AMBIGUOUS
-            else "Name nicht im Gemeindeverzeichnis gefunden"
-        )
-        audit.change(df.at[idx, "response_id"], "register_key", df.at[idx, "municipality_name"], "", rule, reason)
+    lands = cb.scales["land"].codes
+    details = {
+        key: {"key": key, "official_name": u["official_name"], "unit_type": u["unit_type"],
+              "land_of_key": lands.get(u["land_code"], u["land_code"]), "kreis": u["kreis"] if pd.notna(u["kreis"]) else "",
+              "population": int(u["population"])}
+        for key, u in units.loc[sorted({k for c in found["candidates"] for k in c.split()})].iterrows()
+    }  # fmt: skip
+    df[CANDIDATES] = [tuple(details[k] for k in c.split()) for c in found["candidates"]]
+    for idx, row in found.iterrows():
+        rid, name = df.at[idx, "response_id"], df.at[idx, "municipality_name"]
+        if row["status"] == match.MATCHED:
+            rule = "override" if row["rule"] == match.OVERRIDE else "register_matched"
+            reason = f"{row['official_name']} (Regel: {row['rule']}; Übereinstimmung {row['score']:g})"
+            audit.change(rid, "register_key", name, row["key"], rule, reason, verbatim=True)
+        elif row["status"] == match.AMBIGUOUS:
+            reason = f"Name passt zu mehreren Einträgen ({row['candidates']}); nicht geraten"
+            audit.change(rid, "register_key", name, "", "register_ambiguous", reason, verbatim=True)
+        else:
+            near = f"; ähnliche Namen: {row['candidates']}" if row["candidates"] else ""
+            reason = f"Name nicht im Gemeindeverzeichnis gefunden{near}"
+            audit.change(rid, "register_key", name, "", "register_unmatched", reason, verbatim=True)
     register_class = register.size_class(df["register_population"]).astype(object)
     changed = hit & register_class.notna() & (register_class != df["size_class"].astype(object))
     for idx in df.index[changed]:
@@ -261,11 +285,28 @@ def match_register(df: pd.DataFrame, audit: Audit, matcher: match.Matcher | None
     return df
 
 
+def unresolved_names(df: pd.DataFrame) -> pd.DataFrame:
+    """The names `match_register` left ambiguous or unmatched, one row per name as written
+    (with Land and type) and candidate, for a researcher to settle: copy `name;land;key` of the
+    right candidate to the overrides file beside the export (`match.overrides_path`)."""
+    open_ = df[df["match_status"].isin([_STATUS_DE[match.AMBIGUOUS], _STATUS_DE[match.NONE]])]
+    rows = []
+    by = [open_[c].astype(str) for c in ("municipality_name", "land_code", "unit_type")]
+    for (name, land, kind), group in open_.groupby(by, sort=True):
+        head = {"name": name, "land": land, "type": kind, "status": str(group["match_status"].iloc[0]),
+                "responses": " ".join(group["response_id"].astype(str))}  # fmt: skip
+        rows.extend({**head, **candidate} for candidate in group[CANDIDATES].iloc[0] or ({},))
+    columns = ["name", "land", "type", "status", "responses", "key", "official_name", "unit_type", "land_of_key",
+               "kreis", "population"]  # fmt: skip
+    return pd.DataFrame(rows, columns=columns).astype({"population": "Int64"})
+
+
 def resolve_duplicate_keys(df: pd.DataFrame, audit: Audit) -> pd.DataFrame:
     """Several responses matched to one register key: keep the most complete, then the latest."""
     return _keep_best(
         df, audit, df["register_key"].astype(object), "duplicate_key",
         lambda key, kept: f"weitere Antwort derselben Kommune laut Gemeindeverzeichnis ({key}); behalten: Antwort {kept}",
+        verbatim=True,
     )  # fmt: skip
 
 
@@ -282,20 +323,27 @@ STEPS: list[Step] = [
 ]
 
 
-def register_steps(register_path: Path | None) -> tuple[list[Step], pd.DataFrame, dict]:
+def register_steps(
+    register_path: Path | None, overrides_path: Path | None = None
+) -> tuple[list[Step], pd.DataFrame, dict]:
     """The steps that need the register (matching, duplicates by key, weights), the margins
-    they weight to, and where these come from."""
+    they weight to, and where these come from. Overrides (`name;land;ags`, see
+    `match.read_overrides`) at `overrides_path` are applied if the file is there."""
+    overrides = None
     if register_path:
         reg = register.read_register(register_path)
         units = register.units(reg)
         matcher, margins = match.Matcher(units), register.margins(units)
         source = {"register_file": Path(register_path).name, "vintage": reg.vintage.isoformat(), "source": reg.source}
+        if overrides_path and Path(overrides_path).is_file():
+            overrides = match.read_overrides(overrides_path, units)
+            source["overrides_file"] = Path(overrides_path).name
     else:
         matcher, margins = None, register.read_margins()
         meta = register.read_margins_meta()
         source = {"register_file": None, "vintage": meta["vintage"], "source": meta["source"]}
     steps = [
-        partial(match_register, matcher=matcher),
+        partial(match_register, matcher=matcher, overrides=overrides),
         resolve_duplicate_keys,
         partial(weighting.add_weights, margins=margins),
     ]
@@ -309,19 +357,22 @@ class CleanResult:
     contacts: pd.DataFrame
     provenance: dict
     margins: pd.DataFrame
+    #: Names left ambiguous or unmatched with their candidates (`unresolved_names`); None without a register.
+    unresolved: pd.DataFrame | None = None
 
 
 def clean(raw_path: Path, register_path: Path | None = None) -> CleanResult:
     """Run ingest and every cleaning step on one export; writes nothing.
 
-    With `register_path` (a Destatis Auszug GV workbook) names are matched to the register
-    and weights raked to it; without, weights use the committed register margins.
+    With `register_path` (a Destatis Auszug GV workbook) names are matched to the register,
+    with the names a researcher settled in `<export>.overrides.csv` beside the export, and
+    weights raked to it; without, weights use the committed register margins.
     """
     raw_path = Path(raw_path)
     audit = Audit()
     df = readers.read_export(raw_path, audit)
     n_raw = len(df)
-    extra, margins, source = register_steps(register_path)
+    extra, margins, source = register_steps(register_path, match.overrides_path(raw_path))
     for step in [*STEPS, *extra]:
         try:
             df = step(df, audit)
@@ -355,7 +406,8 @@ def clean(raw_path: Path, register_path: Path | None = None) -> CleanResult:
         "simulated": provenance["simulated"],
         "variable_labels": {c: cb.label(c) for c in responses.columns},
     }
-    return CleanResult(responses, audit.frame(), contacts, provenance, margins)
+    unresolved = unresolved_names(df) if register_path else None
+    return CleanResult(responses, audit.frame(), contacts, provenance, margins, unresolved)
 
 
 def _id_order(ids: pd.Series) -> pd.Series:
@@ -391,8 +443,8 @@ def _num(value: float) -> str:
 
 
 def save(result: CleanResult, out_dir: Path | None, personal_dir: Path | None = None) -> list[Path]:
-    """Write processed data, audit table and provenance to `out_dir`, contacts apart from them.
-
+    """Write processed data, audit table and provenance to `out_dir`, contacts apart from them;
+    with a register, also the names left open (`config.UNRESOLVED_NAMES_FILE`).
     `None` (a notebook run in the lab, `config.lab_output`): nothing is written."""
     if out_dir is None:
         return []
@@ -408,6 +460,11 @@ def save(result: CleanResult, out_dir: Path | None, personal_dir: Path | None = 
         ),
         files.write_csv(result.contacts, personal / config.CONTACTS_FILE, sep=";", encoding="utf-8-sig"),
     ]
+    if result.unresolved is not None:
+        sheets = {"offene Namen": result.unresolved}
+        written.append(
+            files.write_workbook(sheets, out_dir / config.UNRESOLVED_NAMES_FILE, files.data_time(result.responses))
+        )
     return written
 
 

@@ -34,6 +34,10 @@ CODEBOOK = Path(os.environ.get("ANALYSIS_CODEBOOK", Path(__file__).with_name("co
 
 #: The bundled simulated example export.
 EXAMPLE_RAW = RAW / "example_limesurvey.csv"
+#: Names a researcher settled by hand (`name;land;ags`), beside the raw export: `<export>.overrides.csv`.
+OVERRIDES_SUFFIX = ".overrides.csv"
+#: Names the matcher left ambiguous or unmatched, with their candidates (in the processed folder).
+UNRESOLVED_NAMES_FILE = "namen_offen.xlsx"
 #: Land x size-class composition of the official register (committed aggregate).
 REGISTER_MARGINS = REFERENCE / "register_margins_2024.csv"
 #: Where the official register lies beside the project when the shared folder is present.

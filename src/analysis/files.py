@@ -110,6 +110,12 @@ def _stamp_workbook(path: Path, when: datetime) -> None:
             z.writestr(zipfile.ZipInfo(name, date_time=when.timetuple()[:6]), data, zipfile.ZIP_DEFLATED)
 
 
+def data_time(df: pd.DataFrame) -> datetime:
+    """The time stamp written into the files: the last submission (or start) in the data."""
+    last = pd.concat([df["submitted_at"], df["started_at"]]).max()
+    return datetime(1980, 1, 1) if pd.isna(last) else last.to_pydatetime().replace(microsecond=0)
+
+
 def sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -172,7 +172,7 @@ def to_code(value: object, scale: codebook.Scale) -> str | None:
     text = blank_to_none(value)
     if text is None or text in scale.codes:
         return text
-    if re.fullmatch(r"\d+(\.0+)?", text):
+    if re.fullmatch(r"[0-9]+(\.0+)?", text):  # ASCII digits only: "٣" is no code
         number = int(float(text))
         for code in scale.codes:
             if code.isdigit() and int(code) == number:

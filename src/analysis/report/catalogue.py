@@ -20,7 +20,7 @@ from ..examples import (
     exchange_summary,
     who,
 )
-from . import exports, status
+from . import status
 
 
 def profile_text(unit_type, size_class, land) -> str:
@@ -198,7 +198,7 @@ def write_outputs(responses: pd.DataFrame, coding: pd.DataFrame, pairs: pd.DataF
     """The catalogue (HTML and Excel) and the exchange table (Excel) for organisers, in
     `reports/config.EXAMPLES_DIR`."""
     folder = Path(reports) / config.EXAMPLES_DIR
-    when = exports.data_time(responses)
+    when = files.data_time(responses)
     title = f"Gute Beispiele: {codebook.load().title_de}"
     table = catalogue(responses, coding, members, consented, margins)
     notes = pd.DataFrame({"Hinweis": [status, CATALOGUE_RULES, EXCHANGE_RULES]})

@@ -132,12 +132,6 @@ def measure_levels(df: pd.DataFrame) -> dict[str, str]:
     return levels
 
 
-def data_time(df: pd.DataFrame) -> datetime:
-    """The time stamp written into the files: the last submission (or start) in the data."""
-    last = pd.concat([df["submitted_at"], df["started_at"]]).max()
-    return datetime(1980, 1, 1) if pd.isna(last) else last.to_pydatetime().replace(microsecond=0)
-
-
 _MONTHS = "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split()
 
 
@@ -169,7 +163,7 @@ def write_labelled(df: pd.DataFrame, path: Path) -> Path:
         writer, kwargs["variable_measure"] = pyreadstat.write_sav, measure_levels(df)
     else:
         writer, kwargs["version"] = pyreadstat.write_dta, 15
-    data, when = for_stats_packages(df), data_time(df)
+    data, when = for_stats_packages(df), files.data_time(df)
 
     def write(tmp: Path) -> None:
         writer(data, str(tmp), **kwargs)
@@ -282,7 +276,7 @@ def write_all(processed: Path | None = config.PROCESSED) -> list[Path]:
         files.write_csv(for_excel(df), out / f"{BASENAME}_excel.csv", sep=";", decimal=",", encoding="utf-8-sig"),
         write_labelled(df, out / f"{BASENAME}.sav"),
         write_labelled(df, out / f"{BASENAME}.dta"),
-        files.write_workbook(key_tables(processed, df.attrs["examples_withheld"]), out / WORKBOOK, data_time(df)),
+        files.write_workbook(key_tables(processed, df.attrs["examples_withheld"]), out / WORKBOOK, files.data_time(df)),
         files.write_text(out / CODEBOOK, codebook_document.markdown()),
     ]
 
