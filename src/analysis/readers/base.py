@@ -57,20 +57,35 @@ class Reader:
         """A variable's answers as text: coded answers as their codes, multiple choice as
         `TICKED`/`NOT_TICKED`/`NOT_SHOWN` or "", blanks as None."""
         if v.type in ("single", "likert") or (v.type == "personal" and v.scale):
-            scale = cb.scales[v.scale]
-            codes = map_distinct(raw, lambda s: to_code(s, scale))
-            known = (
-                codes.isna()
-                | codes.isin(list(scale.codes))
-                | codes.str.casefold().isin([k.casefold() for k in cb.missing_codes])
-            )
-            if (~known).sum() > 0.5 * max(1, int(codes.notna().sum())) and (~known).sum() >= 3:
-                raise UnknownValues(v.column(self.name), str(codes[~known].iloc[0]), self.answers_hint)
-            log_recoded(raw, codes, scale, v.column(self.name), audit)
-            return codes
+            return self.coded(raw, v, cb, audit)
         if v.type == "multi":
             return self.ticks(raw, v, audit)
         return map_distinct(raw, blank_to_none)
+
+    def coded(self, raw: pd.Series, v: codebook.Variable, cb: codebook.Codebook, audit: Audit) -> pd.Series:
+        """Coded answers as their codes (`to_code`), each distinct value once. Values that are
+        neither codes, labels nor missing codes stay as written (cleaning logs them); when most
+        of a column's answers are such values, the export was written in a way the reader does
+        not know: `answers_hint` says what to change. Labels or reformatted codes are noted."""
+        scale = cb.scales[v.scale]
+        missing = {k.casefold() for k in cb.missing_codes}
+        inverse, distinct = pd.factorize(raw, use_na_sentinel=False)
+        counts = np.bincount(inverse, minlength=len(distinct))
+        codes = [to_code(u, scale) for u in distinct]
+        unknown = np.array(
+            [c is not None and c not in scale.codes and c.casefold() not in missing for c in codes], bool
+        )
+        answered = np.array([c is not None for c in codes], bool)
+        n_unknown = int(counts[unknown].sum())
+        if n_unknown >= 3 and n_unknown > 0.5 * int(counts[answered].sum()):
+            raise UnknownValues(v.column(self.name), codes[int(np.argmax(unknown))], self.answers_hint)
+        recoded = np.array([c in scale.codes and str(u).strip() != c for u, c in zip(distinct, codes)], bool)
+        if recoded.any():
+            first = int(np.argmax(recoded))
+            audit.file_note(v.column(self.name), "codes_from_labels",
+                            f"{int(counts[recoded].sum())} Antwort(en) als Beschriftung oder in anderem Zahlformat "
+                            f"exportiert, in Codes umgesetzt (z. B. „{str(distinct[first]).strip()}“ → {codes[first]})")  # fmt: skip
+        return pd.Series(np.array(codes + [None], dtype=object)[:-1][inverse], index=raw.index)
 
     def ticks(self, raw: pd.Series, v: codebook.Variable, audit: Audit) -> pd.Series:
         """A multiple-choice option's cells as `TICKED`, `NOT_TICKED`, `NOT_SHOWN` or ""."""
@@ -182,14 +197,3 @@ def to_code(value: object, scale: codebook.Scale) -> str | None:
         if label.casefold() == folded:
             return code
     return text  # unknown: the cleaning logs it and sets it missing
-
-
-def log_recoded(raw: pd.Series, codes: pd.Series, scale: codebook.Scale, column: str, audit: Audit) -> None:
-    """One file note per column whose answers came as labels or reformatted codes ("9" for "09")."""
-    text = raw.astype(str).str.strip()
-    changed = codes.notna() & codes.isin(list(scale.codes)) & text.ne(codes)
-    if changed.any():
-        example = f"„{text[changed].iloc[0]}“ → {codes[changed].iloc[0]}"
-        audit.file_note(column, "codes_from_labels",
-                        f"{int(changed.sum())} Antwort(en) als Beschriftung oder in anderem Zahlformat exportiert, "
-                        f"in Codes umgesetzt (z. B. {example})")  # fmt: skip
