@@ -38,7 +38,11 @@ briefing: $(STAMP) ## Run the pipeline on the bundled example (REGISTER=path: De
 
 test: $(STAMP) ## Run all tests (import layers, unit, property, end-to-end, nbval re-execution of every notebook)
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: $(STAMP) ## The edit loop: unit and property tests with small samples, no pipeline, browser or kernel (< 1 min)
+	$(BIN)/lint-imports --no-cache
+	ANALYSIS_TEST_FAST=1 $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow" -q tests
 
 example: $(STAMP) ## Regenerate the bundled simulated example export in data/raw/
 	$(BIN)/python -m analysis simulate --n 400 --seed 20260206 --out data/raw/example_limesurvey.csv
@@ -52,7 +56,7 @@ codebook: $(STAMP) ## Regenerate docs/codebook.md from the codebook
 clean: ## Remove generated outputs (data/processed, data/personal, reports and their runs), keeping data/raw
 	rm -rf data/processed data/personal reports data/.processed-runs
 
-.PHONY: help install lab briefing test example outputs codebook clean bench
+.PHONY: help install lab briefing test test-fast example outputs codebook clean bench
 
 bench: $(STAMP) ## Run the four benchmarks (benchmarks/README.md); results in benchmarks/results/
 	$(BIN)/python benchmarks/pipeline_vs_floor.py

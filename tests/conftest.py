@@ -88,8 +88,10 @@ def pipeline_run(tmp_path_factory):
     return root, root / "reports" / plan.BRIEFING_HTML, before
 
 
-#: Fixtures that run the pipeline or a browser: tests using them are `slow`.
-SLOW_FIXTURES = {"pipeline_run", "injected_deck", "previous_run", "browser", "run", "lab"}
+#: Fixtures that run the pipeline, a browser, or fit and refit the full models: tests using
+#: them are `slow` (left out of `make test-fast`).
+SLOW_FIXTURES = {"pipeline_run", "injected_deck", "previous_run", "browser", "run", "lab", "example_results",
+                 "example", "extended", "plain"}  # fmt: skip
 
 
 def pytest_collection_modifyitems(config, items):

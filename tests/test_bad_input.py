@@ -17,6 +17,7 @@ from analysis.__main__ import main
 from analysis.audit import Audit
 from analysis.errors import InputError
 from tests.bad_exports import make_corpus
+from tests.budget import examples
 from tests.test_outputs_safe import readable
 
 CORPUS = pd.read_csv(make_corpus.MANIFEST, sep=";", dtype=str, keep_default_na=False)
@@ -88,7 +89,7 @@ def read_or_refuse(path: Path) -> None:
     assert len(df) > 0 and "response_id" in df
 
 
-@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(1000), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     edits=st.lists(
         st.tuples(st.integers(0, len(BASE) - 1), st.integers(0, 40), st.binary(max_size=8)), min_size=1, max_size=6
@@ -103,7 +104,7 @@ def test_damaged_exports_are_read_or_refused(edits, tmp_path):
     read_or_refuse(path)
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.binary(max_size=600) | st.text(max_size=300).map(lambda t: t.encode("utf-8")))
 def test_arbitrary_bytes_are_read_or_refused(data, tmp_path):
     path = tmp_path / "any.csv"
@@ -111,7 +112,7 @@ def test_arbitrary_bytes_are_read_or_refused(data, tmp_path):
     read_or_refuse(path)
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     cells=st.lists(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=12), min_size=1, max_size=8)
 )

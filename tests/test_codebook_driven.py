@@ -32,6 +32,8 @@ import sys
 from pathlib import Path
 from analysis import clean, hypotheses, typology
 from analysis.report import codebook_document, exports
+
+pytestmark = pytest.mark.slow  # simulates, cleans and exports whole surveys
 processed = Path(sys.argv[1])
 responses, _, _ = clean.load_processed(processed)
 hypotheses.save(hypotheses.run(responses, mice=False), processed)

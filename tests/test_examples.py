@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from analysis import clean, codebook, config, examples, names, plan
 from analysis import settings as limits
 from analysis.report import catalogue, deck
+from tests import budget
 from tests.test_outputs_safe import readable
 
 
@@ -53,7 +54,7 @@ def test_coding_records_every_category_and_its_words():
     assert found == {"epayment": ["ePayment"], "e_file": ["E-Akte"], "funding": ["Förderprogramm"]}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=budget.examples(300), deadline=None)
 @given(st.text(max_size=300))
 def test_coding_never_fails_and_matches_are_words_of_the_text(text):
     found = examples.matches(text)

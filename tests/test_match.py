@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from analysis import codebook, config, match, names, register
+from tests.budget import examples
 from tests.conftest import requires_register
 
 
@@ -164,7 +165,7 @@ def test_municipality_key(written, key):
 
 
 @given(st.text(max_size=60))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_municipality_key_never_fails_and_is_stable(text):
     key = names.municipality_key(text)
     assert key == key.strip() and "  " not in key
@@ -240,7 +241,7 @@ def test_a_mistyped_title_word_is_read_with_a_helper():
 
 
 @given(st.text(max_size=60))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 def test_spelling_never_fails(text):
     for s in (names.spelling(text), names.spelling(text, official=True)):
         assert len(s.words) == len(s.abbreviated) and 0 <= s.base <= len(s.words)

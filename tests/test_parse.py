@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from analysis import codebook
 from analysis.parse import parse_number
+from tests.budget import examples
 
 MISSING = codebook.load().missing_codes
 
@@ -64,7 +65,7 @@ def german(x: float, decimals: int) -> str:
     return s.replace(",", "X").replace(".", ",").replace("X", ".")
 
 
-@settings(max_examples=300)
+@settings(max_examples=examples(300))
 @given(st.floats(min_value=0, max_value=1e9, allow_nan=False), st.integers(min_value=0, max_value=2))
 def test_german_formatted_numbers_round_trip(x, decimals):
     expected = round(x, decimals)
@@ -74,7 +75,7 @@ def test_german_formatted_numbers_round_trip(x, decimals):
     assert parse_number(text).value == pytest.approx(expected, rel=1e-12, abs=10**-decimals)
 
 
-@settings(max_examples=200)
+@settings(max_examples=examples(200))
 @given(
     st.floats(min_value=0, max_value=1e6, allow_nan=False), st.sampled_from(["ca. {}", "{} €", "{} VZÄ", "rund {} EUR"])
 )
@@ -83,7 +84,7 @@ def test_decorations_do_not_change_the_value(x, template):
     assert parse_number(text).value == pytest.approx(round(x, 1), abs=0.05)
 
 
-@settings(max_examples=500)
+@settings(max_examples=examples(500))
 @given(st.text(max_size=40))
 def test_any_text_parses_or_is_reported_never_raises(text):
     parsed = parse_number(text, MISSING)

@@ -165,6 +165,7 @@ def test_lss_of_both_layouts_matches_its_codebook(layout, tmp_path):
     assert english.questions[0].text == "Which type of local authority do you represent?"
 
 
+@pytest.mark.slow
 def test_lss_of_the_survey_round_trips_and_changes_show(tmp_path):
     path = simulate.write_lss(tmp_path / "survey.lss")
     assert structure.diff(structure.read_lss(path))[0].endswith("0 neu, 0 fehlen, 0 geändert, 22 gleich")
@@ -237,6 +238,7 @@ def _outcomes_match_truth(path: Path, audit: pd.DataFrame) -> None:
     assert (got == truth["expected_outcome"]).all(), truth[got != truth["expected_outcome"]]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt, differs", [
     ("limesurvey-sav", []), ("stata", []),
     ("forms", ["interview_time_s", "weight"]),  # whole seconds; the weights of fewer responses (no aborted ones)
@@ -255,6 +257,7 @@ def test_each_format_gives_the_processed_data_of_the_plain_export(fmt, differs, 
     assert not audit["rule"].isin(["unknown_column", "missing_column", "invalid_code"]).any()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("options", [
     {"headings": "full"}, {"headings": "codetext"}, {"answers": "full"}, {"headings": "full", "answers": "full"},
     {"convert": "1/2"}, {"convert": "1/0"}, {"participants": "yes"}, {"separator": ","},
@@ -267,6 +270,7 @@ def test_limesurvey_export_options_give_the_processed_data_of_the_plain_export(o
     assert not audit["rule"].isin(["unknown_column", "missing_column", "invalid_code"]).any()
 
 
+@pytest.mark.slow
 def test_limesurvey_without_timings_keeps_speeders_and_says_so(plain, tmp_path):
     got, audit = _processed(_simulated(tmp_path, "limesurvey", {"timings": "no"}))
     off = audit[audit["rule"] == "rule_off"]
@@ -278,6 +282,7 @@ def test_limesurvey_without_timings_keeps_speeders_and_says_so(plain, tmp_path):
     pd.testing.assert_frame_equal(got.drop(index=list(speeders))[same], plain[same])
 
 
+@pytest.mark.slow
 def test_limesurvey_without_date_stamps_resolves_duplicates_by_response_id_and_says_so(plain, tmp_path):
     got, audit = _processed(_simulated(tmp_path, "limesurvey", {"datestamp": "no"}))
     off = audit[audit["rule"] == "rule_off"]
@@ -287,12 +292,14 @@ def test_limesurvey_without_date_stamps_resolves_duplicates_by_response_id_and_s
     assert len(got) == len(plain)  # one response per municipality, chosen by completeness, then id
 
 
+@pytest.mark.slow
 def test_abbreviated_headings_that_collide_are_refused_naming_the_setting(tmp_path):
     with pytest.raises(InputError, match="Überschriften „Fragecode“") as exc:
         clean.clean(_simulated(tmp_path, "limesurvey", {"headings": "abbreviated"}))
     assert "Spalte mehrfach vorhanden" in str(exc.value) and "Wie viel Prozen.." in str(exc.value)
 
 
+@pytest.mark.slow
 def test_unknown_multiple_choice_values_are_logged_never_ticked(tmp_path):
     """ "Convert N to: X" with another letter: values the reader does not know are missing and
     logged; a column of nothing but unknown values stops the run, naming the setting."""

@@ -17,6 +17,7 @@ from analysis.__main__ import main
 from analysis.audit import Audit
 from analysis.errors import InputError
 from tests.bad_exports import make_corpus
+from tests.budget import examples
 
 FILES = make_corpus.FILES
 
@@ -103,6 +104,7 @@ def _mutations(base: bytes, seed: int) -> bytes:
     return "\r\n".join(lines).encode()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("seed", range(0, 270, 3))
 def test_mutated_exports_end_in_output_or_one_line(seed, tmp_path, capsys):
     """Each of 3 seeds per case runs `clean` on a mutated export (90 cases, 270 mutations)."""
@@ -164,7 +166,9 @@ def forms_of(code: str, label: str) -> set[str]:
     return out
 
 
-@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hypothesis_settings(
+    max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(value=VALUES, column=st.sampled_from(list(CELLS)))
 def test_no_value_becomes_a_valid_answer_unless_a_rule_says_so(value, column, tiny_export, tmp_path):
     table, rid = tiny_export
