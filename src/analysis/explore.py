@@ -222,7 +222,8 @@ def crosstab(sel: Selection, row: str, col: str, *, weighted: bool = True) -> pd
     hidden = n < settings.MIN_CELL_N
     shares.loc[:, hidden.to_numpy()] = np.nan
     shares = shares.round(1).astype(object)
-    shares.loc["n (ungewichtet)"] = [np.nan if h else int(k) for k, h in zip(n, hidden)]  # a small n is not shown
+    counts = [np.nan if h else int(k) for k, h in zip(n, hidden)]  # a small n is not shown
+    shares.loc["n (ungewichtet)"] = pd.Series(counts, index=shares.columns, dtype=object)
     shares.index.name, shares.columns.name = codebook.load().variable_label(row), codebook.load().variable_label(col)
     return shares.rename(columns=lambda c: f"{c} (unterdrückt)" if hidden.get(c, False) else c)
 
