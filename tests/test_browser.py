@@ -55,6 +55,19 @@ SIZES_JS = """(root) => {
 }"""
 
 
+#: How far each slide's content reaches below the slide (px, 0 when it fits), slide by slide.
+OVERFLOW_JS = """() => {
+  const out = [];
+  for (let i = 0; i < Reveal.getTotalSlides(); i++) {
+    Reveal.slide(i);
+    const s = document.querySelector(".reveal .slides > section.present > section.present");
+    out.push(Math.max(0, s.scrollHeight - s.clientHeight - 1));
+  }
+  Reveal.slide(0);
+  return out;
+}"""
+
+
 @pytest.fixture(scope="session")
 def browser():
     with playwright.sync_playwright() as p:
@@ -164,6 +177,8 @@ def test_every_deck_runs_offline_and_reaches_its_last_slide_by_keys_and_swipe(pi
         v = Visit(browser, path)
         page = v.reveal()
         assert page.evaluate("Reveal.getTotalSlides()") == total, name
+        assert page.evaluate(OVERFLOW_JS) == [0] * total, name  # nothing cut off at the bottom of any slide
+        assert v.axe() == [], name  # the title slide, reveal.js running: hidden slides, focus, contrast
         page.locator(".reveal").focus()
         page.keyboard.press("End")
         page.wait_for_function("Reveal.isLastSlide()")

@@ -163,8 +163,8 @@ def title(d: Deck) -> HTML:
         f"<li>Feldzeit: {status.fieldwork(d.everyone)}</li>",
         "<li>Vergleichsrahmen: Gemeindeverzeichnis des Statistischen Bundesamts, Gebietsstand "
         f"{status.register_vintage(p)}</li>",
-        "<li>Pfeiltasten: weiter und zurück · Taste Esc: Übersicht aller Folien · auf dem Smartphone: "
-        "nach oben wischen, Diagramme seitlich wischen oder antippen für den Überblick</li>",
+        "<li>Pfeiltasten oder Wischen: weiter und zurück · Esc: alle Folien · Smartphone: Diagramm antippen "
+        "für den Überblick</li>",
         "</ul>",
     ]
     parts.append("\n".join(lines))
