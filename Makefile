@@ -28,10 +28,17 @@ $(LAB_STAMP): $(STAMP)
 	if git rev-parse --git-dir >/dev/null 2>&1; then $(BIN)/pre-commit install >/dev/null; fi
 	touch $(LAB_STAMP)
 
-lab: $(LAB_STAMP) ## Start JupyterLab on notebooks/ with the project's kernel (installs JupyterLab and the pre-commit hooks)
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
+# As root (a container) JupyterLab refuses to start without --allow-root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-REGISTER ?= $(wildcard ../shared/reference/destatis/AuszugGV4QAktuell_2024.xlsx)
+lab: $(LAB_STAMP) ## Start JupyterLab on notebooks/ with the project's kernel (installs JupyterLab and the pre-commit hooks)
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ALLOW_ROOT) $(LAB_ARGS)
+
+lab-check: $(LAB_STAMP) ## Start JupyterLab headless, run 05_explore top to bottom in it and check that charts came out
+	$(BIN)/python benchmarks/lab_check.py
+
+# Empty: the command line's default, `analysis.config.register()` (ANALYSIS_REGISTER, else ../shared's).
+REGISTER ?=
 
 briefing: $(STAMP) ## Run the pipeline on the bundled example (REGISTER=path: Destatis register to match and weight to)
 	$(BIN)/python -m analysis run $(if $(REGISTER),--register $(REGISTER))
@@ -56,7 +63,7 @@ codebook: $(STAMP) ## Regenerate docs/codebook.md from the codebook
 clean: ## Remove generated outputs (data/processed, data/personal, reports and their runs), keeping data/raw
 	rm -rf data/processed data/personal reports data/.processed-runs
 
-.PHONY: help install lab briefing test test-fast example outputs codebook clean bench
+.PHONY: help install lab lab-check briefing test test-fast example outputs codebook clean bench
 
 bench: $(STAMP) ## Run the four benchmarks (benchmarks/README.md); results in benchmarks/results/
 	$(BIN)/python benchmarks/pipeline_vs_floor.py

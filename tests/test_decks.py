@@ -3,6 +3,7 @@ escaped free text, consent-aware quotes, contrast, byte-identical re-runs."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import nbformat
@@ -10,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import codebook, config, examples, pipeline, plan, settings, weighting
+from analysis import codebook, config, examples, fmt, pipeline, plan, settings, weighting
 from analysis.report import deck, plots, reveal, slides
-from tests.deck_helpers import LAENDER, expected_slides, land_decks, slides_html
+from tests.deck_helpers import LAENDER, expected_slides, land_decks, slides_html, subgroup_decks
 from tests.test_examples import MARGINS
 
 
@@ -24,8 +25,11 @@ def test_one_deck_per_land_and_an_index_linking_them(pipeline_run):
     assert sorted(int(stem[:2]) for stem in decks) == list(range(1, 17))
     index = (root / "reports" / "index.html").read_text(encoding="utf-8")
     links = re.findall(r'href="([^"]+)"', index)
-    subgroup_decks = [p for kind in ("land", "size", "type") for p in (root / "reports" / kind).glob("*.html")]
-    assert len(links) == 1 + len(subgroup_decks) and links[0] == plan.BRIEFING_HTML
+    assert len(links) == 1 + len(subgroup_decks(root)) + 2 and links[0] == plan.BRIEFING_HTML
+    assert links[-2:] == [
+        f"{config.EXAMPLES_DIR}/{config.CATALOGUE_HTML}",
+        f"{config.EXAMPLES_DIR}/{config.EXCHANGE_XLSX}",
+    ]
     assert {f"land/{p.name}" for p in decks.values()} <= set(links)
     assert all((root / "reports" / link).is_file() for link in links)
     for land in LAENDER:
@@ -56,8 +60,9 @@ def test_a_land_deck_shows_only_its_land(pipeline_run):
     text = land_decks(root)["09-bayern"].read_text(encoding="utf-8")
     assert f"<strong>{n} Kommunen</strong> ausgewertet (von {len(responses)} insgesamt)" in text
     assert f"Bayern · n = {n} Kommunen" in text
-    assert "Dieser Foliensatz zeigt nur: Bayern" in text
-    assert slides_html(text).count("<section><section") == expected_slides(suppressed=False)
+    assert "Die meisten Antworten kommen aus" not in text  # the Land slide is left out of a Land deck
+    omissions = "Nicht ausgewiesen: zu wenige Antworten" in text
+    assert slides_html(text).count("<section><section") == expected_slides(False, left_out=2 - omissions)
 
 
 def test_decks_are_self_contained(pipeline_run):
@@ -75,16 +80,17 @@ def test_decks_are_self_contained(pipeline_run):
 
 def test_national_deck_lists_every_part_of_the_briefing(pipeline_run):
     text = pipeline_run[1].read_text(encoding="utf-8")
-    for heading in ("Das Wichtigste in Kürze", "Wer hat geantwortet – im Vergleich mit allen Gemeinden",
-                    "Kennzahlen: Antworten, Kommunen, Einwohner", "Stellenwert der Digitalisierung",
-                    "Was hemmt die Digitalisierung?", "Digitale Angebote: wie weit sind die Kommunen?",
-                    "Digitale Angebote: was bringen sie den Menschen?", "Wie digital sind die Kommunen?",
-                    "Was hängt mit dem Reifegrad zusammen?", "Kommunentypen", "Gute Beispiele aus der Praxis",
+    for heading in ("Das Wichtigste in Kürze", "Die meisten Antworten kommen aus", "Unterrepräsentiert: ",
+                    "Gewichtet ändert sich am meisten: ", "Stellenwert</h2>", "<h2>Am stärksten bremst: ",
+                    "<h2>Am häufigsten in Betrieb: ", "<h2>Größte Wirkung auf die Lebensqualität: ",
+                    "<h2>Digitaler Reifegrad: im Median", "vorab festgelegten Hypothesen bestätigt</h2>",
+                    "<h2>Häufigster Kommunentyp: ", "<h2>Gute Beispiele aus der Praxis: ",
                     "Hinweise zur Methode", "Anhang A1", "Anhang A6"):  # fmt: skip
         assert heading in text, heading
+    assert "Nicht ausgewiesen: zu wenige Antworten" not in text  # nothing is left out nationally
     assert "Feldzeit: 1. Februar 2027 bis" in text and "Gebietsstand 31. Dezember 2024" in text
     assert re.search(r"\d+\u00a0%", text)  # German percent with a no-break space
-    assert slides_html(text).count("<section><section") == expected_slides(suppressed=False)
+    assert slides_html(text).count("<section><section") == expected_slides(False, left_out=1)
 
 
 def test_quotes_name_only_consenting_municipalities(pipeline_run):
@@ -229,4 +235,88 @@ def test_every_slide_returns_html_with_figures_only_where_allowed(pipeline_run, 
 def test_briefing_notebook_has_one_steckbrief_slide_per_kommunentyp():
     nb = nbformat.read(config.NOTEBOOKS / plan.BRIEFING_NOTEBOOK, as_version=4)
     calls = [c.source for c in nb.cells if "slides.slide_type(" in c.source]
-    assert calls == [f"slides.slide_type(d, {i})" for i in range(len(codebook.load().kommunentyp["types"]))]
+    assert [c.split(",")[1].strip() for c in calls] == [
+        str(i) for i in range(len(codebook.load().kommunentyp["types"]))
+    ]
+
+
+# --- headings that state the finding, true in every deck ---------------------------------------------
+def _headings(text: str) -> list[str]:
+    return [html.unescape(h) for h in re.findall(r"<h2>(.*?)</h2>", slides_html(text))]
+
+
+def _strongest_obstacle(responses: pd.DataFrame) -> tuple[set[str], str]:
+    """Independently of the slides: the E01 items with the largest share of answers 4 or 5."""
+    shares = {}
+    for v in codebook.load().question("E01"):
+        answers = pd.to_numeric(responses[v.name].astype("string"), errors="coerce").dropna()
+        if len(answers) >= settings.MIN_CELL_N:
+            shares[v.item_label_de] = fmt.percent((answers >= 4).mean())
+    top = max(shares.items(), key=lambda kv: int(kv[1].split("\u00a0")[0]))[1]
+    return {k for k, v in shares.items() if v == top}, top
+
+
+def test_obstacle_heading_is_true_in_every_deck_it_appears_in(pipeline_run):
+    root, html_path, _ = pipeline_run
+    responses = pd.read_parquet(root / "processed" / config.RESPONSES_FILE)
+    decks = {html_path: responses}
+    for path in land_decks(root).values():
+        land = next(v for v in LAENDER if pipeline.slug(v) == path.stem[3:])
+        decks[path] = responses[responses["land_code"].astype(object) == land]
+    checked = 0
+    for path, rows in decks.items():
+        heading = next(
+            (h for h in _headings(path.read_text(encoding="utf-8")) if h.startswith("Am stärksten bremst")), None
+        )
+        if len(rows) < settings.MIN_CELL_N:
+            assert heading is None, path.name
+            continue
+        items, share = _strongest_obstacle(rows)
+        named = heading.removeprefix("Am stärksten bremst: ").split(" – ")[0]
+        if len(items) > slides.MAX_NAMED:
+            assert named == f"{len(items)} Hemmnisse gleichauf", (path.name, heading, items)
+        else:
+            labels = [v.item_label_de for v in codebook.load().question("E01")]
+            assert {label for label in labels if label in named} == items, (path.name, heading, items)
+        assert share in heading, (path.name, heading, share)
+        checked += 1
+    assert checked >= 10
+
+
+def test_suppressed_decks_leak_no_figures_in_headings_and_subgroup_decks_have_no_padding(pipeline_run):
+    root, _, _ = pipeline_run
+    for path in subgroup_decks(root):
+        text = path.read_text(encoding="utf-8")
+        shown = slides_html(text)
+        assert "Dieser Foliensatz zeigt nur" not in shown and "dieses Typs: nicht ausgewiesen" not in shown, path.name
+        assert shown.count("Nicht ausgewiesen: zu wenige Antworten") <= 1, path.name
+        assert 'class="omitted"' not in shown, path.name
+        if "zum Schutz der Antwortenden nicht ausgewiesen" in shown:  # a suppressed subgroup
+            for heading in _headings(text):
+                assert "%" not in heading and not re.search(r"\d+ (von|Kommunen)", heading), (path.name, heading)
+    typed = (root / "reports" / "type").glob("*.html")
+    for path in typed:  # a type's deck has its own Steckbrief only
+        assert len(re.findall(r"<h2>Typ „", slides_html(path.read_text(encoding="utf-8")))) <= 1, path.name
+
+
+def test_appendix_shows_no_internal_names_and_p_values_as_readers_write_them(pipeline_run):
+    text = slides_html(pipeline_run[1].read_text(encoding="utf-8"))
+    for internal in ("log_staff_per_10k", "cooperation_institutionalised", ":small", ">ols<", ">ordinal<", ">logit<"):
+        assert internal not in text, internal
+    assert "&lt; 0,001" in text and "-0,00" not in text and "-0\u00a0%" not in text
+
+
+def test_a_run_removes_decks_its_index_no_longer_links(tmp_path):
+    reports = tmp_path / "reports"
+    for rel in ("land/09-bayern.html", "land/04-bremen.html", "type/01-optimierer.html", "index.html"):
+        (reports / rel).parent.mkdir(parents=True, exist_ok=True)
+        (reports / rel).write_text("old", encoding="utf-8")
+    keep = pipeline.DeckJob("land", "Bayern", "Bayern", "land/09-bayern.html", 5, False)
+    national = pipeline.DeckJob(None, None, "Deutschland", plan.BRIEFING_HTML, 5, False)
+    pipeline._remove_stale([national, keep], reports)
+    assert sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*.html")) == [
+        "index.html",
+        "land/09-bayern.html",
+    ]
+    pipeline._remove_stale([national], reports)
+    assert not list(reports.rglob("*.html"))

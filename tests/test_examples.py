@@ -223,7 +223,7 @@ def test_exchange_table_names_planners_only_with_consent():
     table = catalogue.exchange_table(pairs, r, consented, MARGINS)
     assert table.set_index("Antwort-ID").loc["1", "Planende Kommune"] == examples.UNNAMED
     assert table.set_index("Antwort-ID").loc["6", "Planende Kommune"] == "Gemeinde 6"
-    peers = " ".join(table.filter(like="Vorreiter").stack())
+    peers = " ".join(table.filter(like="Vorbild").stack())
     assert "Gemeinde 7" in peers and "Gemeinde 2" not in peers
 
 
@@ -235,10 +235,8 @@ def test_run_writes_the_catalogue_and_the_exchange_table(pipeline_run):
     assert set(catalogue) == {"Katalog", "Kategorien", "Hinweise"}
     responses, _, _ = clean.load_processed(root / "processed")
     with_text = responses["good_example_text"].astype("string").str.strip().fillna("").ne("")
-    assert (
-        catalogue["Katalog"]["Beispiel"].nunique()
-        == responses.loc[with_text, "good_example_text"].str.strip().nunique()
-    )
+    texts = responses.loc[with_text, "good_example_text"].str.strip()
+    assert catalogue["Katalog"]["Beispiel"].nunique() == texts[texts.map(examples.is_example)].nunique()
     exchange = pd.read_excel(folder / config.EXCHANGE_XLSX, sheet_name=None)
     assert len(exchange["Austausch"]) > 100 and len(exchange["Je Angebot"]) == 14
     page = (folder / config.CATALOGUE_HTML).read_text(encoding="utf-8")
@@ -248,8 +246,8 @@ def test_run_writes_the_catalogue_and_the_exchange_table(pipeline_run):
     counts = catalogue["Kategorien"]["Beispiele (Kommunen)"].astype(str)
     assert all(c == "–" or int(c.replace(".", "")) >= limits.MIN_CELL_N for c in counts)
     deck = html.read_text(encoding="utf-8")
-    assert "Gute Beispiele: worum geht es?" in deck and "Wer kann von wem lernen?" in deck
-    assert re.search(r"Für \d+ Kommunen, die „[^“]+“ planen oder umsetzen, gibt es \d+ Vorreiter", deck)
+    assert "Häufigstes Thema guter Beispiele: " in deck and "Ansatzpunkte für den Austausch" in deck
+    assert re.search(r"Für \d+ Kommunen, die „[^“]+“ planen oder umsetzen, gibt es \d+ Vorbilder", deck)
 
 
 def test_quotes_are_one_per_frequent_theme(pipeline_run):
@@ -313,3 +311,44 @@ def test_exports_carry_no_example_of_a_municipality_without_consent(pipeline_run
         if path.suffix in {".csv", ".parquet", ".sav", ".dta", ".xlsx"}:
             shown = readable(path)
             assert not [t for t in texts if t in shown], path.name
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Siehe unsere Website.", False),
+        ("Wir sind gerne Ansprechpartner. Kontakt: [E-Mail entfernt]", False),
+        ("Bei uns läuft vieles gut, ein einzelnes Beispiel ist schwer zu nennen.", False),
+        ("keine", False),
+        ("k.A.", False),
+        ("-", False),
+        (None, False),
+        ("E-Akte eingeführt", True),
+        ("Die Hundesteuer kann man jetzt bequem vom Sofa aus anmelden.", True),
+        ("Das WLAN in allen Gebäuden wird geschätzt. Ansprechpartnerin ist [Name entfernt].", True),
+    ],
+)
+def test_answers_that_name_no_practice_are_no_examples(text, expected):
+    assert examples.is_example(text) is expected
+
+
+def test_kreise_are_named_as_kreis_or_landkreis():
+    frame = pd.DataFrame({
+        "municipality_name": ["Soest", "Göppingen", "Rhein-Lahn-Kreis", "Göppingen", "Aachen"],
+        "register_name": [None, None, None, None, "Städteregion Aachen"],
+        "unit_type": ["Landkreis", "Landkreis", "Landkreis", "kreisangehörige Stadt oder Gemeinde", "Landkreis"],
+        "land_code": ["Nordrhein-Westfalen", "Baden-Württemberg", "Rheinland-Pfalz", "Baden-Württemberg",
+                      "Nordrhein-Westfalen"],
+    })  # fmt: skip
+    assert examples.official_name(frame).tolist() == [
+        "Kreis Soest", "Landkreis Göppingen", "Rhein-Lahn-Kreis", "Göppingen", "Städteregion Aachen"
+    ]  # fmt: skip
+
+
+def test_catalogue_leaves_out_answers_that_are_no_examples(pipeline_run):
+    root, _, _ = pipeline_run
+    page = (root / "reports" / config.EXAMPLES_DIR / config.CATALOGUE_HTML).read_text(encoding="utf-8")
+    assert "Siehe unsere Website." not in page.split("<h2>Kategorien</h2>")[1]
+    assert "nennen kein Beispiel" in page
+    for name in re.findall(r"<strong>(.*?)</strong> · Landkreis", page):
+        assert name == examples.UNNAMED or re.search("kreis|region", name, re.IGNORECASE), name

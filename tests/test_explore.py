@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -95,7 +97,8 @@ def test_filtered_crosstab_shares_and_suppression(processed):
     n = table.loc["n (ungewichtet)"]
     shown = [c for c in table.columns if not str(c).endswith("(unterdrückt)")]
     assert (n[shown] >= settings.MIN_CELL_N).all()
-    assert table[shown].drop(index="n (ungewichtet)").sum().round(1).eq(100).all()
+    assert table[shown].drop(index="n (ungewichtet)").astype(float).sum().round(1).eq(100).all()
+    assert all(isinstance(k, numbers.Integral) for k in n[shown])  # counts as integers
     hidden = [c for c in table.columns if str(c).endswith("(unterdrückt)")]
     assert table[hidden].isna().all().all()
     # the shares are weighted: they follow the weights, not the counts
@@ -109,9 +112,30 @@ def test_filtered_crosstab_shares_and_suppression(processed):
 def test_test_table_and_means(processed):
     sel = explore.load(processed)
     result = explore.test(sel, "strategy_status", "has_cdo")
-    assert 0 <= result["p"].iloc[0] <= 1 and 0 <= result["Cramérs V"].iloc[0] <= 1
+    p = result["p"].iloc[0]  # German, "< 0,001" below 0.001
+    assert (p == "< 0,001" or 0 <= float(p.replace(",", ".")) <= 1) and 0 <= result["Cramérs V"].iloc[0] <= 1
     means = explore.mean_by(sel, "maturity_index", "kommunentyp")
     assert (means["Mittelwert"].dropna().between(0, 100)).all()
     assert (
         ((means["95-%-KI von"] <= means["Mittelwert"]) & (means["Mittelwert"] <= means["95-%-KI bis"])).dropna().all()
     )
+
+
+def test_explore_notebook_shows_charts_inline_with_filters_as_people_write_them(processed):
+    """05_explore as JupyterLab runs it (the kernel's own inline backend, not the pipeline's
+    Agg), with papermill parameters: charts come out as images, nothing on stderr."""
+    import nbformat
+    from nbclient import NotebookClient
+    from papermill.iorw import load_notebook_node
+    from papermill.parameterize import parameterize_notebook
+
+    from analysis import config
+
+    params = {"processed_dir": str(processed), "filter_land": "by", "filter_size": "unter 2000", "widgets": False}
+    nb = parameterize_notebook(load_notebook_node(str(config.NOTEBOOKS / "05_explore.ipynb")), params,
+                               kernel_name="python3", language="python")  # fmt: skip
+    NotebookClient(nb, kernel_name="python3", resources={"metadata": {"path": str(config.NOTEBOOKS)}}).execute()
+    outputs = [o for c in nb.cells for o in c.get("outputs", [])]
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 3
+    assert not [o for o in outputs if o.get("name") == "stderr" or o.output_type == "error"]
+    assert "('Bayern · unter 2.000'" in nbformat.writes(nb)

@@ -19,7 +19,7 @@ def test_briefing_is_written_and_says_the_data_are_simulated(run):
     text = html.read_text(encoding="utf-8")
     assert "SIMULIERTE DATEN" in text
     assert "simulierte Daten" in text  # every chart caption
-    assert "Was hemmt die Digitalisierung?" in text and "Digitale Angebote" in text
+    assert "Am stärksten bremst: " in text and "Am häufigsten in Betrieb: " in text
     assert '<html lang="de">' in text
 
 
@@ -27,7 +27,7 @@ def test_briefing_compares_sample_register_and_weighted_shares(run):
     root, html, _ = run
     processed = root / "processed"
     text = html.read_text(encoding="utf-8")
-    assert "im Vergleich mit allen Gemeinden" in text and "Anteil der Einwohner" in text
+    assert "Unterrepräsentiert: " in text and "Anteil der Einwohner" in text
     assert "Anteil der Kommunen" in text and "Gebietsstand 31. Dezember 2024" in text
     assert "Statistisches Bundesamt (Destatis)" in text  # the register's source line
     responses = pd.read_parquet(processed / "responses.parquet")
@@ -46,7 +46,7 @@ def test_briefing_has_a_steckbrief_per_kommunentyp(run):
 def test_briefing_shows_maturity_and_hypothesis_verdicts(run):
     root, html, _ = run
     text = html.read_text(encoding="utf-8")
-    assert "Wie digital sind die Kommunen?" in text and "Was hängt mit dem Reifegrad zusammen?" in text
+    assert "Digitaler Reifegrad: im Median" in text and "Was hängt mit dem Reifegrad zusammen?" in text
     results = pd.read_parquet(root / "processed" / config.RESULTS_FILE)
     for row in results.itertuples():
         assert row.statement_de in text and row.verdict_de in text

@@ -15,6 +15,12 @@ def close_figures():
     plt.close("all")
 
 
+def legend_texts(ax) -> list[str]:
+    """The legend's entries: the figure's (under the chart) or the axes'."""
+    legend = ax.figure.legends[0] if ax.figure.legends else ax.get_legend()
+    return [t.get_text() for t in legend.get_texts()]
+
+
 def bars(ax):
     return [p for p in ax.patches if hasattr(p, "get_width")]
 
@@ -47,7 +53,7 @@ def test_stacked_shares_stack_from_zero_and_label_large_segments():
     assert [round(b.get_width(), 6) for b in drawn] == [0.05, 0.25, 0.95, 0.75]
     labels = sorted(t.get_text() for t in ax.texts)
     assert labels == sorted(["25\u00a0%", "95\u00a0%", "75\u00a0%"])  # 5 % is too narrow to label
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["nein", "ja"]
+    assert legend_texts(ax) == ["nein", "ja"]
 
 
 def test_diverging_shares_put_the_low_categories_left_of_zero():
@@ -81,7 +87,7 @@ def test_interval_dots_draw_estimate_and_interval_per_series():
         assert x[0] == pytest.approx(est)
         segment = container.lines[2][0].get_segments()[0]
         assert [segment[0][0], segment[1][0]] == pytest.approx([lo, hi])
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["ungewichtet", "gewichtet"]
+    assert legend_texts(ax) == ["ungewichtet", "gewichtet"]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Strategie"]
 
 
@@ -98,3 +104,19 @@ def test_histogram_counts_every_value():
     ax = plots.histogram(values, bins=4, xlabel="Index")
     assert sum(b.get_height() for b in bars(ax)) == 4  # missing values are left out
     assert ax.get_ylabel() == "Anzahl Kommunen" and ax.get_xlabel() == "Index"
+
+
+def test_no_legend_entry_without_data():
+    shares = pd.DataFrame({"kein": [0.0, 0.0], "gering": [0.4, 0.5], "stark": [0.6, 0.5]}, index=["A", "B"])
+    ax = plots.stacked_shares(shares, diverging_at=2)
+    assert legend_texts(ax) == ["gering", "stark"]
+    data = pd.DataFrame({"label": ["x"], "a_estimate": [0.4], "a_ci_low": [0.3], "a_ci_high": [0.5],
+                         "b_estimate": [np.nan], "b_ci_low": [np.nan], "b_ci_high": [np.nan]})  # fmt: skip
+    ax = plots.interval_dots(data, {"a_": "ungewichtet", "b_": "Einwohner"})
+    assert legend_texts(ax) == ["ungewichtet"]
+
+
+def test_every_chart_text_is_at_least_the_slide_text_size():
+    table = pd.DataFrame({"label": ["Bayern", "Bremen"], "n": [12, 2], "suppressed": [False, True]})
+    fig = plots.count_bars(table, title="Antwortende Kommunen").figure
+    assert plots.smallest_text_px(fig) == pytest.approx(plots.TEXT_PX)

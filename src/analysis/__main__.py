@@ -1,4 +1,7 @@
-"""Command line: `python -m analysis {simulate,clean,register,match,test,validate,run,codebook,export,keep-outputs} ...`; bad input ends with exit code 2."""
+"""Command line: `python -m analysis {simulate,clean,register,match,test,validate,run,codebook,export,keep-outputs} ...`;
+help in German for every command and option (`GermanHelp`, `_command`); bad input ends with exit code 2.
+With the project's venv activated (`source .venv/bin/activate`) `python -m analysis` and
+`kommunen-analysis` are the same command."""
 
 from __future__ import annotations
 
@@ -13,17 +16,18 @@ from .errors import InputError
 def _simulate(args: argparse.Namespace) -> None:
     from . import simulate
 
-    register_path = args.register or simulate.default_register()
     options = dict(o.split("=", 1) for o in args.option or [])
-    export, truth_rows, truth = simulate.simulate(args.n, args.seed, args.format, register_path, options)
+    export, truth_rows, truth = simulate.simulate(args.n, args.seed, args.format, args.register, options)
     for path in simulate.write_export(export, truth_rows, truth, args.out):
         print(f"geschrieben: {path}")
 
 
 def _clean(args: argparse.Namespace) -> None:
     from . import audit, clean
-    from .report import tables
+    from .report import status, tables
 
+    if args.register is None:
+        print(status.NO_REGISTER)
     result = clean.clean(args.raw, args.register)
     for path in clean.save(result, args.out):
         print(f"geschrieben: {path}")
@@ -117,90 +121,146 @@ def _keep_outputs(args: argparse.Namespace) -> None:
     print("\n".join(f"geändert: {p}" for p in changed) or "keine gespeicherte Ausgabe hat sich geändert")
 
 
+#: argparse's own words in German (usage line, section titles, -h, the usual errors); words
+#: not listed stay as argparse writes them.
+ARGPARSE_GERMAN = {
+    "usage: ": "Aufruf: ",
+    "positional arguments": "Argumente",
+    "options": "Optionen",
+    "show this help message and exit": "diese Hilfe zeigen und beenden",
+    "the following arguments are required: %s": "diese Angaben fehlen: %s",
+    "unrecognized arguments: %s": "unbekannte Angaben: %s",
+    "invalid choice: %(value)r (choose from %(choices)s)": "ungültige Wahl: %(value)r (möglich: %(choices)s)",
+    "invalid %(type)s value: %(value)r": "ungültiger Wert (%(type)s): %(value)r",
+    "expected one argument": "erwartet einen Wert",
+    "argument %(argument_name)s: %(message)s": "Angabe %(argument_name)s: %(message)s",
+    "%(prog)s: error: %(message)s\n": "%(prog)s: Fehler: %(message)s\n",
+}
+
+
+class GermanHelp(argparse.RawDescriptionHelpFormatter):
+    """Help in German: every option with a default says it, "(Standard: …)"."""
+
+    def _get_default_metavar_for_optional(self, action: argparse.Action) -> str:
+        return {Path: "PFAD", int: "ZAHL"}.get(action.type, action.dest.upper())
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            action.option_strings
+            and action.default not in (None, False, argparse.SUPPRESS)
+            and "%(default)" not in text
+        ):
+            text += " (Standard: %(default)s)"
+        return text
+
+
+def _command(sub, name: str, help: str, func) -> argparse.ArgumentParser:
+    """A subcommand with German help (`help`, also its description) run by `func`. New
+    subcommands and options are added the same way: German `help=` texts, defaults appear by
+    themselves."""
+    command = sub.add_parser(name, help=help, description=help, formatter_class=GermanHelp)
+    command.set_defaults(func=func)
+    return command
+
+
+def _register_options(command: argparse.ArgumentParser, what: str) -> None:
+    """--register and --no-register: the one register setting of every entry point."""
+    group = command.add_mutually_exclusive_group()
+    group.add_argument("--register", type=Path, default=config.register(),
+                       help=f"Gemeindeverzeichnis (Destatis Auszug GV, .xlsx): {what}; ohne Angabe ANALYSIS_REGISTER "
+                       "oder das Verzeichnis in ../shared, falls vorhanden")  # fmt: skip
+    group.add_argument("--no-register", dest="register", action="store_const", const=None,
+                       help="ohne Gemeindeverzeichnis: Namen bleiben unabgeglichen, Gewichte aus den Eckwerten im "
+                       "Projekt")  # fmt: skip
+
+
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m analysis", description=__doc__)
-    sub = p.add_subparsers(dest="command", required=True)
+    argparse._ = lambda text: ARGPARSE_GERMAN.get(text, text)  # argparse's own words, see ARGPARSE_GERMAN
+    p = argparse.ArgumentParser(
+        prog="python -m analysis",
+        description="Auswertung der Umfrage „Wie macht digitale Verwaltung Kommunen lebenswerter?“. "
+        "Jeder Befehl hat eine eigene Hilfe: python -m analysis BEFEHL -h",
+        formatter_class=GermanHelp,
+    )
+    sub = p.add_subparsers(dest="command", required=True, title="Befehle", metavar="BEFEHL")
 
-    s = sub.add_parser("simulate", help="write a simulated export with known planted effects")
-    s.add_argument("--n", type=int, required=True, help="number of exported rows")
-    s.add_argument("--seed", type=int, required=True)
-    s.add_argument("--out", type=Path, required=True, help="export file (.csv for LimeSurvey, .xlsx for Forms)")
+    s = _command(sub, "simulate", "simulierten Export mit bekannten, eingepflanzten Effekten schreiben", _simulate)
+    s.add_argument("--n", type=int, required=True, help="Zahl der exportierten Zeilen")
+    s.add_argument(
+        "--seed", type=int, required=True, help="Startwert des Zufallsgenerators (gleicher Wert, gleicher Export)"
+    )
+    s.add_argument("--out", type=Path, required=True, help="Exportdatei (.csv, .xlsx, .sav oder .dta, je nach Format)")
     s.add_argument("--format", choices=["limesurvey", "forms", "sosci", "limesurvey-sav", "sosci-sav", "stata"],
-                   default="limesurvey", help="survey tool and file (.csv, .xlsx, .sav, .dta)")  # fmt: skip
-    s.add_argument("--option", action="append", metavar="KEY=VALUE",
-                   help="LimeSurvey export option, e.g. headings=full, answers=full, convert=1/2, timings=no, "
-                        "datestamp=no, participants=yes, separator=, (repeatable)")  # fmt: skip
-    s.add_argument("--register", type=Path, help="Destatis Auszug GV workbook (default: the shared one, if present)")
-    s.set_defaults(func=_simulate)
+                   default="limesurvey", help="Umfragewerkzeug und Dateiart des Exports")  # fmt: skip
+    s.add_argument("--option", action="append", metavar="NAME=WERT",
+                   help="LimeSurvey-Exportoption, z. B. headings=full, answers=full, convert=1/2, timings=no, "
+                   "datestamp=no, participants=yes, separator=, (mehrfach möglich)")  # fmt: skip
+    _register_options(s, "Kommunen daraus ziehen (ohne: aus den Eckwerten im Projekt)")
 
-    c = sub.add_parser("clean", help="clean a raw export into data/processed")
-    c.add_argument("--raw", type=Path, required=True, help="LimeSurvey CSV or Forms xlsx export")
-    c.add_argument("--out", type=Path, default=config.PROCESSED)
-    c.add_argument("--register", type=Path, help="Destatis Auszug GV workbook: match names and weight to it")
-    c.set_defaults(func=_clean)
+    c = _command(sub, "clean", "Rohexport bereinigen, abgleichen und gewichten (nach data/processed)", _clean)
+    c.add_argument("--raw", type=Path, required=True,
+                   help="Export aus LimeSurvey, SoSci Survey (CSV, SPSS), Microsoft Forms (xlsx) oder Stata")  # fmt: skip
+    c.add_argument("--out", type=Path, default=config.PROCESSED, help="Ordner für die bereinigten Daten")
+    _register_options(c, "Namen abgleichen und darauf gewichten")
 
-    g = sub.add_parser("register", help="read a Destatis Auszug GV workbook into tidy tables")
-    g.add_argument("--gv", type=Path, required=True, help="Destatis Auszug GV workbook (.xlsx), any vintage")
-    g.add_argument("--out", type=Path, required=True, help="folder for register_*.parquet/.csv")
-    g.add_argument("--margins", type=Path, help="also write the Land x size-class margins table here")
-    g.set_defaults(func=_register)
+    g = _command(sub, "register", "Gemeindeverzeichnis (Destatis Auszug GV) in Tabellen lesen", _register)
+    g.add_argument("--gv", type=Path, required=True, help="Gemeindeverzeichnis (.xlsx), beliebiger Gebietsstand")
+    g.add_argument("--out", type=Path, required=True, help="Ordner für register_*.parquet/.csv")
+    g.add_argument("--margins", type=Path, help="auch die Eckwerte Land × Größenklasse hierhin schreiben")
 
-    m = sub.add_parser("match", help="match municipality names to register keys (AGS, Kreis, Verband)")
-    m.add_argument("--gv", type=Path, required=True, help="Destatis Auszug GV workbook (.xlsx)")
-    m.add_argument(
-        "--names",
-        type=Path,
-        required=True,
-        help="';'-separated CSV with header name;land[;type] (overrides: <names>.overrides.csv beside it)",
+    m = _command(sub, "match", "Namen von Kommunen den Schlüsseln des Verzeichnisses zuordnen (AGS, Kreis, Verband)",
+                 _match)  # fmt: skip
+    m.add_argument("--gv", type=Path, required=True, help="Gemeindeverzeichnis (.xlsx)")
+    m.add_argument("--names", type=Path, required=True,
+                   help="CSV mit ';' und Kopfzeile name;land[;type] (Korrekturen: <names>.overrides.csv daneben)")  # fmt: skip
+    m.add_argument("--out", type=Path, required=True,
+                   help="Ergebnis-CSV: name;land;ags;official_name;score;status;rule")  # fmt: skip
+
+    t = _command(sub, "test", "die vorab festgelegten Hypothesen an bereinigten Daten prüfen", _test)
+    t.add_argument(
+        "--data", type=Path, default=config.PROCESSED, help="Ordner der bereinigten Daten (responses.parquet)"
     )
-    m.add_argument("--out", type=Path, required=True, help="result CSV: name;land;ags;official_name;score;status;rule")
-    m.set_defaults(func=_match)
+    t.add_argument("--out", type=Path, default=config.PROCESSED, help="Ordner für hypotheses.parquet/.csv")
+    t.add_argument("--hypotheses", type=Path, default=config.HYPOTHESES, help="Hypothesenregister (YAML)")
 
-    t = sub.add_parser("test", help="test the pre-registered hypotheses on processed data")
-    t.add_argument("--data", type=Path, default=config.PROCESSED, help="processed data folder (responses.parquet)")
-    t.add_argument("--out", type=Path, default=config.PROCESSED, help="folder for hypotheses.parquet/.csv")
-    t.add_argument("--hypotheses", type=Path, default=config.HYPOTHESES, help="hypothesis registry (YAML)")
-    t.set_defaults(func=_test)
+    v = _command(sub, "validate", "Simulationsstudie: Überdeckung und Fehlalarme der Hypothesentests", _validate)
+    v.add_argument("--reps", type=int, default=200, help="Zahl der simulierten Umfragen")
+    v.add_argument("--n", type=int, default=400, help="exportierte Zeilen je simulierter Umfrage")
+    v.add_argument("--seed", type=int, default=20261122, help="Startwert des Zufallsgenerators")
+    v.add_argument("--workers", type=int, default=2, help="parallele Prozesse")
+    v.add_argument("--out", type=Path, default=config.REPORTS / "validation", help="Ordner für Bericht und Abbildung")
 
-    v = sub.add_parser("validate", help="simulation study: coverage and false positives of the hypothesis tests")
-    v.add_argument("--reps", type=int, default=200)
-    v.add_argument("--n", type=int, default=400, help="exported rows per simulated survey")
-    v.add_argument("--seed", type=int, default=20261122)
-    v.add_argument("--workers", type=int, default=2)
-    v.add_argument("--out", type=Path, default=config.REPORTS / "validation")
-    v.set_defaults(func=_validate)
-
-    r = sub.add_parser("run", help="run the notebooks in order and write the briefing")
-    r.add_argument("--raw", type=Path, default=config.EXAMPLE_RAW)
-    r.add_argument("--out", type=Path, default=config.PROCESSED, help="processed data folder")
-    r.add_argument("--reports", type=Path, default=config.REPORTS, help="folder of the briefing")
-    r.add_argument("--register", type=Path, help="Destatis Auszug GV workbook (default: the committed margins)")
+    r = _command(sub, "run", "alle Notebooks der Reihe nach ausführen und das Briefing schreiben", _run)
+    r.add_argument("--raw", type=Path, default=config.EXAMPLE_RAW,
+                   help="Export (LimeSurvey, SoSci Survey, Microsoft Forms, SPSS oder Stata)")  # fmt: skip
+    r.add_argument("--out", type=Path, default=config.PROCESSED, help="Ordner für die bereinigten Daten")
+    r.add_argument("--reports", type=Path, default=config.REPORTS, help="Ordner für Briefing und Foliensätze")
+    _register_options(r, "Namen abgleichen und darauf gewichten")
+    r.add_argument("--by", action="append", choices=["land", "size", "type"],
+                   help="zusätzlich je ein Foliensatz pro Land, Größenklasse oder Kommunentyp und reports/index.html "
+                   "(mehrfach möglich)")  # fmt: skip
     r.add_argument(
-        "--by",
-        action="append",
-        choices=["land", "size", "type"],
-        help="also one deck per Land, size class or Kommunentyp, and reports/index.html (repeatable)",
+        "--jobs", type=int, help="Foliensätze parallel in so vielen Kernels (Standard: einer je Prozessorkern)"
     )
-    r.add_argument("--jobs", type=int, help="decks rendered in parallel (default: one per core)")
-    r.set_defaults(func=_run)
 
-    d = sub.add_parser("codebook", help="write the codebook document (Markdown)")
-    d.add_argument("--out", type=Path, default=config.CODEBOOK_DOC)
+    d = _command(sub, "codebook", "das Codebuch als Dokument schreiben (Markdown), oder einen Fragebogen mit ihm "
+                 "vergleichen", _codebook)  # fmt: skip
+    d.add_argument("--out", type=Path, default=config.CODEBOOK_DOC, help="Zieldatei")
     d.add_argument("--from-lss", type=Path, metavar="DATEI",
                    help="LimeSurvey-Umfragestruktur (.lss): Unterschiede zum Codebuch zeigen")  # fmt: skip
     d.add_argument("--from-sosci", type=Path, metavar="DATEI",
                    help="SoSci-Survey-Variablenliste (variables_*.csv): Unterschiede zum Codebuch zeigen")  # fmt: skip
     d.add_argument("--values", type=Path, metavar="DATEI", help="mit --from-sosci: die Werteliste (values_*.csv)")
-    d.add_argument("--language", help="mit --from-lss: Sprache der Texte (Standard: Basissprache der Umfrage)")
+    d.add_argument("--language", help="mit --from-lss: Sprache der Texte (ohne Angabe: Basissprache der Umfrage)")
     d.add_argument("--draft", type=Path, metavar="DATEI", help="mit --from-…: Entwurf eines Codebuchs (YAML) schreiben")
-    d.set_defaults(func=_codebook)
 
-    e = sub.add_parser("export", help="write Parquet, CSV, German-Excel CSV, SPSS and Excel exports of processed data")
-    e.add_argument("--data", type=Path, default=config.PROCESSED, help="processed data folder (after the pipeline)")
-    e.set_defaults(func=_export)
+    e = _command(sub, "export", "Exporte der bereinigten Daten schreiben (Parquet, CSV, Excel-CSV, SPSS, Stata, Excel)",
+                 _export)  # fmt: skip
+    e.add_argument("--data", type=Path, default=config.PROCESSED, help="Ordner der bereinigten Daten (nach einem Lauf)")
 
-    k = sub.add_parser("keep-outputs", help="re-run the notebooks and store the outputs of cells tagged keep_output")
-    k.set_defaults(func=_keep_outputs)
+    _command(sub, "keep-outputs", "Notebooks neu ausführen und die Ausgaben der Zellen mit dem Tag keep_output speichern",
+             _keep_outputs)  # fmt: skip
     return p
 
 

@@ -43,6 +43,25 @@ REGISTER_MARGINS = REFERENCE / "register_margins_2024.csv"
 #: Where the official register lies beside the project when the shared folder is present.
 SHARED_REGISTER = ROOT.parent / "shared" / "reference" / "destatis" / "AuszugGV4QAktuell_2024.xlsx"
 
+
+def register() -> Path | None:
+    """The official register every entry point uses unless told otherwise (`make briefing`,
+    `run`, `clean`, `simulate`, the notebooks): the workbook named by ANALYSIS_REGISTER (empty:
+    none), else `SHARED_REGISTER` when it is there; None means no register (names stay
+    unmatched, weights from the committed margins)."""
+    named = os.environ.get("ANALYSIS_REGISTER")
+    if named is not None:
+        return Path(named) if named.strip() else None
+    return SHARED_REGISTER if SHARED_REGISTER.is_file() else None
+
+
+def register_param(value: str | None) -> Path | None:
+    """A notebook's `register_path` parameter: None means `register()`, "" no register."""
+    if value is None:
+        return register()
+    return Path(value) if str(value).strip() else None
+
+
 #: Good-example texts coded by hand, to measure the dictionary coding against (`analysis.examples`).
 HAND_CODED_EXAMPLES = REFERENCE / "gute_beispiele_handkodiert.csv"
 

@@ -199,11 +199,44 @@ def agreement(hand: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- who may be named, and how the others are described ------------------------------------------
+#: Länder whose Kreise are called "Kreis"; elsewhere they are "Landkreis".
+KREIS_LAENDER = frozenset({"Nordrhein-Westfalen", "Schleswig-Holstein"})
+
+
 def official_name(responses: pd.DataFrame) -> pd.Series:
     """The register's name where matched ("Soest, Kreis": the suffix tells the Kreis from the
-    town), else the name as written."""
+    town), else the name as written; a Kreis whose name does not say so is named "Kreis …"
+    (North Rhine-Westphalia, Schleswig-Holstein) or "Landkreis …" ("Göppingen" is the town)."""
     written = responses["municipality_name"].astype("string").str.strip()
-    return responses["register_name"].astype("string").fillna(written)
+    name = responses["register_name"].astype("string").fillna(written)
+    kreis = (responses["unit_type"].astype("string") == "Landkreis").fillna(False) & ~name.str.contains(
+        r"kreis|region", case=False, regex=True
+    ).fillna(True)
+    word = responses["land_code"].astype("string").isin(KREIS_LAENDER).map({True: "Kreis ", False: "Landkreis "})
+    return name.mask(kreis, word + name)
+
+
+#: Answers that name no practice: a pointer elsewhere, an offer of contact, "none".
+NOT_AN_EXAMPLE = re.compile(
+    r"^\W*(siehe|s\.|vgl\.)\b.*(website|homepage|internet|seite|oben|unten|anhang)|ansprechpartner|kontakt|"
+    r"bei fragen|(k|kein|keine)\.?\s*(a\.|angabe|beispiel)|schwer zu nennen|wei(ß|ss) (ich )?nicht|^\W*(nein|keine?s?|"
+    r"nichts|-+)\W*$",
+    re.IGNORECASE,
+)
+#: Fewer words than this, once the non-example sentences are gone: no example.
+MIN_EXAMPLE_WORDS = 2
+
+
+def is_example(text) -> bool:
+    """Whether a good-example answer describes a practice: after dropping removed personal data
+    ("[Name entfernt]") and sentences that only point elsewhere, offer contact or say there is
+    none ("Siehe unsere Website.", "Wir sind gerne Ansprechpartner."), at least
+    `MIN_EXAMPLE_WORDS` words remain."""
+    if text is None or pd.isna(text):
+        return False
+    plain = re.sub(r"\[[^\]]*entfernt\]", " ", str(text))
+    kept = [s for s in re.split(r"(?<=[.!?])\s+", plain.strip()) if s and not NOT_AN_EXAMPLE.search(s)]
+    return len(re.findall(r"\w+", " ".join(kept))) >= MIN_EXAMPLE_WORDS
 
 
 def describe(responses: pd.DataFrame, margins: pd.DataFrame) -> pd.DataFrame:
@@ -355,7 +388,7 @@ def quotes(r: pd.DataFrame, consented: frozenset, coding: pd.DataFrame, margins:
     """Good examples to quote, chosen by rule, never by hand: for the categories of `coding`
     from the most frequent down ("other" never), the example of that category from the
     municipality with the highest maturity index (ties by response id) that is at least
-    `MIN_QUOTE_CHARS` long (personal data already scrubbed) and not quoted yet; at most
+    `MIN_QUOTE_CHARS` long (personal data already scrubbed), an example (`is_example`) and not quoted yet; at most
     `MAX_QUOTES`. Named only with consent (`consented` response ids); otherwise described by
     kind, size class and Land as far as `describe` allows. Columns: text, topic, and those of
     `who` (named, name, unit_type, size_class, land)."""
@@ -366,7 +399,7 @@ def quotes(r: pd.DataFrame, consented: frozenset, coding: pd.DataFrame, margins:
         _id=pd.to_numeric(r["response_id"], errors="coerce"),
         _rid=r["response_id"].astype(str),
     )
-    pool = pool[pool["_text"].str.len().fillna(0) >= MIN_QUOTE_CHARS]
+    pool = pool[(pool["_text"].str.len().fillna(0) >= MIN_QUOTE_CHARS) & pool["_text"].map(is_example)]
     pool = pool.sort_values(["_maturity", "_id"], ascending=[False, True], kind="stable")
     chosen: list[tuple[str, str]] = []
     seen: set[str] = set()

@@ -11,11 +11,16 @@ with R 4.2 / survey 4.1 on its own example designs (`tests/test_explore.py`). Cr
 computed from the same weighted table.
 
 A filter selects a domain: estimates and tests use the whole design with the other rows
-counting zero (domain estimation), as R's `subset` of a calibrated design does.
+counting zero (domain estimation), as R's `subset` of a calibrated design does. Filters take
+values as people write them ("BY", "bayern", "unter 2000"); an unknown variable or value gets
+a suggestion. Charts are drawn with seaborn from the labelled data (`hue`, `col` by any
+crossable variable); `explorer` builds pick lists for JupyterLab (ipywidgets).
 """
 
 from __future__ import annotations
 
+import difflib
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -23,12 +28,62 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from . import codebook, config, maturity, settings, survey, weighting
+from . import codebook, config, fmt, maturity, names, settings, survey, weighting
 from .report import deck, plots, status
 
 #: Filter parameters of the exploration notebook -> column.
 FILTERS = {"land": "land_code", "size": "size_class", "unit_type": "unit_type", "kommunentyp": "kommunentyp"}
 YES_NO = ["ja", "nein"]
+#: The Länder's abbreviations (ISO 3166-2:DE) -> their code in the codebook.
+LAND_ABBREVIATIONS = {"SH": "01", "HH": "02", "NI": "03", "HB": "04", "NW": "05", "HE": "06", "RP": "07", "BW": "08",
+                      "BY": "09", "SL": "10", "BE": "11", "BB": "12", "MV": "13", "SN": "14", "ST": "15", "TH": "16"}  # fmt: skip
+
+
+def _key(text) -> str:
+    """A value as compared: folded case and umlauts, no spaces, dots or hyphens ("unter 2000")."""
+    return re.sub(r"[\s.\-–_]", "", names.fold(str(text)))
+
+
+def resolve(key: str, value: str, valid: list[str]) -> str:
+    """The valid value of filter `key` that `value` means: as written, in any case, without
+    dots or spaces ("unter 2000"), a Land also by its abbreviation or number ("BY", "9"), or
+    the one value containing it. Raises ValueError naming the closest and all valid values."""
+    if value in valid:
+        return value
+    by_key = {_key(v): v for v in valid}
+    if key == "land":
+        codes = codebook.load().scales["land"].codes
+        code = LAND_ABBREVIATIONS.get(str(value).strip().upper()) or str(value).strip().zfill(2)
+        if code in codes and codes[code] in valid:
+            return codes[code]
+    if _key(value) in by_key:
+        return by_key[_key(value)]
+    containing = [v for k, v in by_key.items() if _key(value) and _key(value) in k]
+    if len(containing) == 1:
+        return containing[0]
+    raise ValueError(
+        f"{value!r} ist kein Wert von {FILTERS[key]}{_suggestion(value, valid)}: möglich sind {', '.join(valid)}"
+    )
+
+
+def _suggestion(value: str, valid: list[str]) -> str:
+    """ " – meinten Sie 'x'?" for the closest of `valid`, or ""."""
+    by_key = {_key(v): v for v in valid}
+    close = difflib.get_close_matches(_key(value), list(by_key), n=1, cutoff=0.6)
+    return f" – meinten Sie {by_key[close[0]]!r}?" if close else ""
+
+
+def check_variable(name: str) -> str:
+    """`name` if it is a crossable variable; else ValueError with the closest name or label."""
+    table = variables()
+    if name in set(table["Variable"]):
+        return name
+    by_label = dict(zip(table["Bezeichnung"], table["Variable"]))
+    if name in by_label:
+        return by_label[name]
+    close = difflib.get_close_matches(str(name), list(table["Variable"]) + list(by_label), n=1, cutoff=0.5)
+    hint = f" Meinten Sie {by_label.get(close[0], close[0])!r}?" if close else ""
+    raise ValueError(f"{name!r} ist keine Variable zum Kreuzen.{hint} Alle: explore.variables()")
 
 
 @dataclass(frozen=True)
@@ -66,6 +121,7 @@ def variables() -> pd.DataFrame:
 def labelled(responses: pd.DataFrame, name: str) -> pd.Series:
     """A crossable column as an (ordered) categorical of its German labels."""
     cb = codebook.load()
+    check_variable(name)
     values = responses[name]
     v = cb.by_name.get(name)
     if v is not None and v.type == "likert":
@@ -87,6 +143,12 @@ def load(processed: Path = config.PROCESSED, **filters: str | None) -> Selection
         kommunentyp=pd.Categorical(d.members.reindex(d.everyone.index), categories=deck.subgroup_values("type", d.members)),
         maturity_index=maturity.index(d.everyone),
     )  # fmt: skip
+    return select(Selection(everyone, pd.Series(True, index=everyone.index), d.weighting, "", d.simulated), **filters)
+
+
+def select(sel: Selection, **filters: str | None) -> Selection:
+    """All responses of `sel` filtered by `filters` (as in `load`), without reading them again."""
+    everyone = sel.everyone
     domain = pd.Series(True, index=everyone.index)
     parts = []
     for key, value in filters.items():
@@ -95,13 +157,11 @@ def load(processed: Path = config.PROCESSED, **filters: str | None) -> Selection
         if value is None:
             continue
         column = everyone[FILTERS[key]]
-        valid = [str(c) for c in column.cat.categories]
-        if value not in valid:
-            raise ValueError(f"{value!r} ist kein Wert von {FILTERS[key]}: möglich sind {', '.join(valid)}")
+        value = resolve(key, value, [str(c) for c in column.cat.categories])
         domain &= (column == value).fillna(False).to_numpy()
         parts.append(value)
     description = " · ".join(parts) or "alle antwortenden Kommunen"
-    return Selection(everyone, domain, d.weighting, description, d.simulated)
+    return replace(sel, domain=domain, description=description)
 
 
 def rao_scott(design: survey.Design, row: str, col: str, domain: np.ndarray | None = None) -> pd.Series:
@@ -148,22 +208,24 @@ def rao_scott(design: survey.Design, row: str, col: str, domain: np.ndarray | No
                       "cramers_v": v, "n": n})  # fmt: skip
 
 
-def crosstab(sel: Selection, row: str, col: str) -> pd.DataFrame:
-    """Weighted shares (%) of `row` within each category of `col` in the domain, with the
-    unweighted n per column; columns with fewer than `settings.MIN_CELL_N` municipalities are
-    blanked and marked as suppressed."""
+def crosstab(sel: Selection, row: str, col: str, *, weighted: bool = True) -> pd.DataFrame:
+    """Shares (%) of `row` within each category of `col` in the domain, weighted (or not),
+    with the unweighted n per column as integers in the last row; columns with fewer than
+    `settings.MIN_CELL_N` municipalities are blanked and marked as suppressed."""
     design = sel.design()
     data = design.data.assign(_r=labelled(design.data, row), _c=labelled(design.data, col))
     present = sel.in_domain(data) & data["_r"].notna().to_numpy() & data["_c"].notna().to_numpy()
-    w = pd.Series(np.where(present, design.weights, 0.0), index=data.index)
+    w = pd.Series(np.where(present, design.weights if weighted else 1.0, 0.0), index=data.index)
     counts = w.groupby([data["_r"], data["_c"]], observed=False).sum().unstack("_c", fill_value=0.0)
     shares = 100 * counts / counts.sum(axis=0).replace(0, np.nan)
     n = pd.Series(present).groupby(data["_c"].to_numpy(), observed=False).sum().reindex(shares.columns, fill_value=0)
-    shares.loc["n (ungewichtet)"] = n.to_numpy()
     hidden = n < settings.MIN_CELL_N
     shares.loc[:, hidden.to_numpy()] = np.nan
+    shares = shares.round(1).astype(object)
+    counts = [np.nan if h else int(k) for k, h in zip(n, hidden)]  # a small n is not shown
+    shares.loc["n (ungewichtet)"] = pd.Series(counts, index=shares.columns, dtype=object)
     shares.index.name, shares.columns.name = codebook.load().variable_label(row), codebook.load().variable_label(col)
-    return shares.round(1).rename(columns=lambda c: f"{c} (unterdrückt)" if hidden.get(c, False) else c)
+    return shares.rename(columns=lambda c: f"{c} (unterdrückt)" if hidden.get(c, False) else c)
 
 
 def test(sel: Selection, row: str, col: str) -> pd.DataFrame:
@@ -179,8 +241,8 @@ def test(sel: Selection, row: str, col: str) -> pd.DataFrame:
             "Spalten": [codebook.load().variable_label(col)],
             "Test": ["Rao-Scott-F (Pearson X², designkorrigiert)"],
             "F": [round(result["F"], 2)],
-            "Freiheitsgrade": [f"{result['ndf']:.2f}; {result['ddf']:.1f}"],
-            "p": [round(result["p"], 4)],
+            "Freiheitsgrade": [f"{fmt.number(result['ndf'], 2)}; {fmt.number(result['ddf'], 1)}"],
+            "p": [fmt.p_value(result["p"])],
             "Cramérs V": [round(result["cramers_v"], 3)],
             "Stärke": [strength(result["cramers_v"])],
             "n": [int(result["n"])],
@@ -211,17 +273,68 @@ def strength(v: float) -> str:
     return "sehr schwach" if v < 0.1 else "schwach" if v < 0.3 else "mittel" if v < 0.5 else "stark"
 
 
-def chart(sel: Selection, row: str, col: str):
-    """100 % bars: one bar per category of `col` (suppressed ones left out), segments `row`."""
-    table = crosstab(sel, row, col)
-    shown = table.drop(index="n (ungewichtet)").T
-    shown = shown[shown.notna().all(axis=1)] / 100
-    ax = plots.stacked_shares(
-        shown, title=f"{codebook.load().variable_label(row)} nach {codebook.load().variable_label(col)}"
-    )
+def frame(sel: Selection, *names_: str) -> pd.DataFrame:
+    """The domain's rows with the crossable variables `names_` as German-labelled categoricals,
+    named by their labels, and the weight ("Gewicht"): data for seaborn."""
+    design = sel.design()
+    data = design.data[sel.in_domain(design.data)]
+    cb = codebook.load()
+    out = pd.DataFrame({cb.variable_label(n): labelled(data, n) for n in dict.fromkeys(names_)}, index=data.index)
+    return out.assign(Gewicht=design.weights[sel.in_domain(design.data)])
+
+
+def chart(sel: Selection, row: str, col: str, *, facet: str | None = None, weighted: bool = True):
+    """100 % bars with seaborn: one bar per category of `col`, segments `row` (`hue`), with
+    `facet` one panel per its categories (`col` of seaborn); bars of fewer than
+    `settings.MIN_CELL_N` municipalities are left out. Returns the seaborn FacetGrid."""
+    import seaborn as sns
+
+    cb = codebook.load()
+    y, hue = cb.variable_label(col), cb.variable_label(row)
+    panel = cb.variable_label(facet) if facet else None
+    data = frame(sel, *(n for n in (row, col, facet) if n)).dropna()
+    cells = [c for c in (panel, y) if c]
+    n = data.groupby(cells, observed=True)[hue].transform("size")
+    data = data[n >= settings.MIN_CELL_N]
+    for c in (y, hue, *([panel] if panel else [])):
+        data[c] = data[c].cat.remove_unused_categories()
+    plots.setup()
+    grid = sns.displot(
+        data, y=y, hue=hue, col=panel, col_wrap=3 if panel else None, weights="Gewicht" if weighted else None,
+        multiple="fill", discrete=True, shrink=0.8, stat="proportion", kind="hist", palette="colorblind",
+        height=5, aspect=1.6 if not panel else 1.1, facet_kws={"sharey": True},
+    )  # fmt: skip
     note = f" · {status.SIMULATED_SHORT}" if sel.simulated else ""
-    ax.set_xlabel(f"Anteil der Kommunen (gewichtet) · {sel.description} · n = {sel.n}{note}")
-    return ax
+    grid.set_xlabels(f"Anteil der Kommunen ({'gewichtet' if weighted else 'ungewichtet'})")
+    grid.set_titles(col_template="{col_name}", fontweight="normal")
+    for ax in grid.axes.flat:
+        ax.xaxis.set_major_formatter(fmt.PERCENT_AXIS)
+    grid.figure.suptitle(f"{hue} nach {y} · {sel.description} · n = {len(data)}{note}", y=1.02)
+    return grid
+
+
+def distribution(sel: Selection, value: str, *, hue: str | None = None, facet: str | None = None):
+    """Distribution of a numeric column (e.g. `maturity_index`) with seaborn, by `hue` and
+    `facet` (crossable variables); groups of fewer than `settings.MIN_CELL_N` left out."""
+    import seaborn as sns
+
+    cb = codebook.load()
+    design = sel.design()
+    data = frame(sel, *(n for n in (hue, facet) if n))
+    label = cb.variable_label(value) if value in cb.by_name else "Reifegrad-Index (0–100)"
+    data[label] = design.data.loc[data.index, value].astype(float)
+    groups = [cb.variable_label(n) for n in (hue, facet) if n]
+    data = data.dropna(subset=[label, *groups])
+    if groups:
+        data = data[data.groupby(groups, observed=True)[label].transform("size") >= settings.MIN_CELL_N]
+        for g in groups:
+            data[g] = data[g].cat.remove_unused_categories()
+    plots.setup()
+    return sns.displot(
+        data, x=label, hue=cb.variable_label(hue) if hue else None, col=cb.variable_label(facet) if facet else None,
+        kind="hist", stat="percent", common_norm=False, element="step", palette="colorblind" if hue else None,
+        height=4.5, aspect=1.6,
+    )  # fmt: skip
 
 
 def mean_by(sel: Selection, value: str, by: str) -> pd.DataFrame:
@@ -241,5 +354,41 @@ def mean_by(sel: Selection, value: str, by: str) -> pd.DataFrame:
         rows.append({"Gruppe": group, "Mittelwert": est["estimate"], "95-%-KI von": est["estimate"] - 1.96 * est["se"],
                      "95-%-KI bis": est["estimate"] + 1.96 * est["se"], "n": n, "Hinweis": ""})  # fmt: skip
     out = pd.DataFrame(rows).round(1)
-    out.loc[out["Hinweis"] != "", "n"] = np.nan
+    out["n"] = out["n"].astype("Int64").mask(out["Hinweis"] != "")  # counts as integers; none where suppressed
     return out.rename(columns={"Gruppe": codebook.load().variable_label(by)})
+
+
+def explorer(processed: Path = config.PROCESSED, row: str = "strategy_status", col: str = "size_class"):
+    """Pick lists for JupyterLab (ipywidgets), built from the codebook: row and column variable,
+    the four filters and weighting; shows the crosstab, the test and the chart of the choice."""
+    import ipywidgets as w
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    base = load(processed)
+    table = variables()
+    options = list(zip(table["Bezeichnung"] + " (" + table["Variable"] + ")", table["Variable"]))
+
+    def values(key: str) -> list[tuple[str, str | None]]:
+        return [("alle", None), *((str(c), str(c)) for c in base.everyone[FILTERS[key]].cat.categories)]
+
+    wide = {"description_width": "8em"}
+    controls = {
+        "row": w.Dropdown(options=options, value=check_variable(row), description="Zeilen", style=wide),
+        "col": w.Dropdown(options=options, value=check_variable(col), description="Spalten", style=wide),
+        "land": w.Dropdown(options=values("land"), description="Land", style=wide),
+        "size": w.Dropdown(options=values("size"), description="Größenklasse", style=wide),
+        "unit_type": w.Dropdown(options=values("unit_type"), description="Art", style=wide),
+        "kommunentyp": w.Dropdown(options=values("kommunentyp"), description="Kommunentyp", style=wide),
+        "weighted": w.ToggleButtons(options=[("gewichtet", True), ("ungewichtet", False)], description="Anteile"),
+    }
+
+    def show(row, col, weighted, **filters):
+        sel = select(base, **filters)
+        display(crosstab(sel, row, col, weighted=weighted), test(sel, row, col))
+        chart(sel, row, col, weighted=weighted)
+        plt.show()
+
+    out = w.interactive_output(show, controls)
+    picks = list(controls.values())
+    return w.VBox([w.HBox([w.VBox(picks[:2] + picks[-1:]), w.VBox(picks[2:-1])]), out])

@@ -12,15 +12,28 @@ LOCALE = "de_DE"
 
 
 def number(value: float, decimals: int = 0) -> str:
-    """1234.5 -> "1.234,5"."""
+    """1234.5 -> "1.234,5"; a value that rounds to zero is "0", never "-0"."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-    return format_decimal(value, format=pattern, locale=LOCALE)
+    text = format_decimal(value, format=pattern, locale=LOCALE)
+    return text.removeprefix("-") if text.strip("-0,.") == "" else text
+
+
+#: p-values below this are written as "< 0,001".
+P_FLOOR = 0.001
+
+
+def p_value(p: float) -> str:
+    """0.0123 -> "0,012"; below 0.001 "< 0,001"; missing "–"."""
+    if p != p:  # NaN
+        return "–"
+    return f"< {number(P_FLOOR, 3)}" if p < P_FLOOR else number(p, 3)
 
 
 def percent(share: float, decimals: int = 0) -> str:
-    """0.123 -> "12 %" (with a no-break space, as German typesetting wants)."""
+    """0.123 -> "12 %" (with a no-break space, as German typesetting wants); never "-0 %"."""
     pattern = "#,##0" + ("." + "0" * decimals if decimals else "") + "\u00a0%"
-    return format_percent(share, format=pattern, locale=LOCALE)
+    text = format_percent(share, format=pattern, locale=LOCALE)
+    return text.removeprefix("-") if text.strip("-0,.\u00a0%") == "" else text
 
 
 def date(value: dt.date) -> str:

@@ -50,9 +50,11 @@ class IPCKernelManager(KernelManager):
         super().__init__(*args, **kwargs)
 
     def start(self) -> None:
-        """Start the kernel in the notebooks folder, single-threaded (`SINGLE_THREADED`) and
-        without IPython's input history (an SQLite file that parallel kernels would share)."""
-        env = {**SINGLE_THREADED, **os.environ}  # a thread count the user set wins
+        """Start the kernel in the notebooks folder, single-threaded (`SINGLE_THREADED`), with
+        matplotlib's Agg backend (no inline figures in the executed notebooks; charts are
+        drawn by `plots.png`) and without IPython's input history (an SQLite file that
+        parallel kernels would share)."""
+        env = {**SINGLE_THREADED, **os.environ, "MPLBACKEND": "Agg"}  # a thread count the user set wins
         self.start_kernel(cwd=str(config.NOTEBOOKS), env=env, extra_arguments=["--HistoryManager.enabled=False"])
 
     def notebook_client(self, nb: nbformat.NotebookNode) -> NotebookClient:
@@ -100,7 +102,8 @@ def run(
     Decks render in `jobs` parallel kernels (default: one per core). Returns the national deck.
 
     `register`: a Destatis Auszug GV workbook to match names and weight to; without it the
-    weights use the committed register margins.
+    weights use the committed register margins, and the run says so first. The command
+    line and `make briefing` pass `config.register()` unless told otherwise.
     """
     # the processed and reports folders are links into the current run: absolute, not resolved
     raw, processed, reports = Path(raw).resolve(), Path(processed).absolute(), Path(reports).absolute()
@@ -111,6 +114,8 @@ def run(
     unknown = [b for b in by if b not in plan.SUBGROUPS]
     if unknown:
         raise ValueError(f"unbekannte Gruppierung {unknown[0]!r}: möglich sind {', '.join(plan.SUBGROUPS)}")
+    if register is None:
+        print(status.NO_REGISTER, flush=True)
     checksum = files.sha256(raw)
     with run_folder(processed) as folder:
         _run_into(raw, folder / "processed", folder / "reports", register, by, jobs)
@@ -118,7 +123,7 @@ def run(
             raise InputError(
                 raw, "Rohdatei hat sich während des Laufs geändert: Ergebnisse verworfen, bitte erneut starten"
             )
-        commit(folder, processed, reports)
+        commit(folder, processed, reports)  # stale decks of an earlier run are gone with its folder
     return reports / plan.BRIEFING_HTML
 
 
@@ -129,7 +134,7 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
         "raw_path": str(raw),
         "processed_dir": str(processed),
         "reports_dir": str(reports),
-        "register_path": str(Path(register).resolve()) if register else None,
+        "register_path": str(Path(register).resolve()) if register else "",  # "": none (None: the default)
     }
     steps = len(plan.ANALYSIS_NOTEBOOKS) + 1
     helpers = max(0, (jobs or os.cpu_count() or 1) - 1) if by else 0  # deck kernels besides the main one
@@ -483,7 +488,8 @@ def refresh_kept_outputs() -> list[Path]:
         for name in names:
             print(f"{name} ...", flush=True)
             out = Path(tmp) / name
-            folders = {"processed_dir": str(Path(tmp) / "processed"), "reports_dir": str(Path(tmp) / "reports")}
+            folders = {"processed_dir": str(Path(tmp) / "processed"), "reports_dir": str(Path(tmp) / "reports"),
+                       "register_path": ""}  # as nbval runs them: no register (conftest.py)  # fmt: skip
             params = {k: v for k, v in folders.items() if k in _parameters(name)}
             execute_in(km, config.NOTEBOOKS / name, out, params, config.EXAMPLE_RAW)
             if name not in kept:

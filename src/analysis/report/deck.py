@@ -4,7 +4,7 @@ municipalities is suppressed: its deck shows a notice instead of figures."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -28,6 +28,8 @@ class Deck:
     weighting: weighting.Weighting
     by: str | None = None
     value: str | None = None
+    #: What the deck's slides left out for too few answers (`slides.omitted`), in slide order.
+    omitted: list[str] = field(default_factory=list, compare=False)
 
     @cached_property
     def results(self) -> pd.DataFrame:

@@ -76,6 +76,31 @@ HEADLINE_SERIES = {
     "municipalities_": ("Anteil der Kommunen", "Kommunen gewichtet"),
     "residents_": ("Anteil der Einwohner", "Einwohner gewichtet"),
 }
+#: Terms of the hypothesis models (`config/hypotheses.yaml`); an interaction "a:b" reads "A × B".
+TERMS = {
+    "log_staff_per_10k": "IT-Personal je 10.000 Einwohner (logarithmiert)",
+    "log_budget_per_inhabitant": "Digitalisierungsbudget je Einwohner (logarithmiert)",
+    "strategy_adopted": "Digitalisierungsstrategie beschlossen",
+    "has_cdo": "CDO oder Stabsstelle vorhanden",
+    "cooperation_institutionalised": "institutionalisierte Zusammenarbeit",
+    "small": "kleine Kommune (unter 5.000 Einwohnern)",
+    "maturity_index": "digitaler Reifegrad (Index)",
+    "log_population": "Einwohnerzahl (logarithmiert)",
+}
+#: Models of the hypothesis tests.
+MODELS = {
+    "ols": "lineare Regression",
+    "logit": "logistische Regression",
+    "ordinal": "ordinale logistische Regression",
+}
+#: Columns of the exchange summary (`examples.exchange_summary`) as organisers read them.
+EXCHANGE_SUMMARY = {
+    "label": "Angebot",
+    "planners": "Kommunen, die das Angebot planen oder umsetzen",
+    "matched": "davon mit mindestens einem Vorbild ähnlicher Größe",
+    "peers": "Vorbilder ähnlicher Größe (betreiben es, dürfen genannt werden)",
+    "runners": "alle Kommunen, die es betreiben und genannt werden dürfen",
+}
 #: Cleaning rules that drop records, as the completion table names them.
 RULES = {
     "test_response": "Testeingaben",
@@ -97,6 +122,18 @@ def column(name: str) -> str:
             return german_prefix + cb.label(name.removeprefix(prefix))
     try:
         return cb.variable_label(name)
+    except KeyError:
+        return name
+
+
+def term(name: str) -> str:
+    """The German name of a model term; an interaction "a:b" as "A × B"."""
+    if ":" in name:
+        return " × ".join(term(part) for part in name.split(":"))
+    if name in TERMS:
+        return TERMS[name]
+    try:
+        return codebook.load().variable_label(name)
     except KeyError:
         return name
 

@@ -1,21 +1,23 @@
-"""Briefing charts: data first, keyword-only options, an optional `ax`, the `ax` returned."""
+"""Briefing charts: data first, keyword-only options, an optional `ax`, the `ax` returned.
+
+No backend is chosen here: in JupyterLab charts show inline, headless runs use Agg (the
+pipeline's kernels set `MPLBACKEND=Agg`), and `png` draws on an Agg canvas either way."""
 
 from __future__ import annotations
 
 import io
 
 import matplotlib
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgb
+from matplotlib.text import Text
+from matplotlib.ticker import FuncFormatter
+from PIL import Image
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.colors import to_rgb  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
-from PIL import Image  # noqa: E402
-
-from .. import fmt  # noqa: E402
+from .. import fmt
 
 #: Colour-blind-safe palette: the Okabe-Ito colours with at least 3:1 contrast against white
 #: (WCAG 1.4.11 for graphical objects): blue, vermillion, bluish green, reddish purple, black.
@@ -25,16 +27,30 @@ SEGMENT_EDGE = "#333333"
 SUPPRESSED_TEXT = "< 3, unterdrückt"
 
 
+#: Pixels per inch of the charts; a slide shows them at about one image pixel per CSS pixel.
+DPI = 100
+#: Size of every text in a chart, in image pixels: at least 16 CSS pixels on a 1280×720 screen.
+TEXT_PX = 21
+#: Chart size in inches: the free area of a 1280×720 slide below its heading and lead.
+FIGSIZE = (12.0, 4.4)
+
+
 def setup() -> None:
-    """Deterministic, readable defaults for slides."""
+    """Deterministic, readable defaults for slides: one text size (`TEXT_PX`) for ticks,
+    labels, legends and bar labels."""
+    size = TEXT_PX * 72 / DPI
     plt.rcParams.update(
         {
-            "figure.figsize": (9, 4.8),
-            "figure.dpi": 100,
-            "font.size": 12,
+            "figure.figsize": FIGSIZE,
+            "figure.dpi": DPI,
+            "font.size": size,
+            "axes.labelsize": size,
+            "xtick.labelsize": size,
+            "ytick.labelsize": size,
+            "legend.fontsize": size,
             "axes.spines.top": False,
             "axes.spines.right": False,
-            "axes.titlesize": 14,
+            "axes.titlesize": size,
             "axes.titleweight": "bold",
             "svg.hashsalt": "analysis",
             "text.hinting": "no_hinting",  # unhinted glyphs: as crisp at 100 dpi, charts draw 13 % faster
@@ -43,9 +59,11 @@ def setup() -> None:
 
 
 def _axes(ax):
+    """`ax`, or the axes of a new figure whose constrained layout keeps every label inside it
+    (so that `png` gives an image of exactly `FIGSIZE`)."""
     if ax is None:
         setup()
-        _, ax = plt.subplots()
+        _, ax = plt.subplots(layout="constrained")
     return ax
 
 
@@ -59,11 +77,15 @@ def count_bars(data: pd.DataFrame, *, label: str = "label", n: str = "n", ax=Non
     for bar, value, hidden in zip(bars, values, data["suppressed"]):
         text = SUPPRESSED_TEXT if hidden else fmt.number(value, decimals)
         ax.annotate(text, (bar.get_width(), bar.get_y() + bar.get_height() / 2), xytext=(4, 0),
-                    textcoords="offset points", va="center", fontsize=10)  # fmt: skip
+                    textcoords="offset points", va="center")  # fmt: skip
     ax.set_xlabel("Anzahl Kommunen")
     ax.set_title(title, loc="left")
     ax.margins(x=0.15)
     return ax
+
+
+#: Segments of stacked bars narrower than this share carry no percent label (it would not fit).
+LABEL_MIN_SHARE = 0.1
 
 
 def stacked_shares(data: pd.DataFrame, *, colors=None, ax=None, title: str = "", diverging_at: int | None = None):
@@ -79,27 +101,44 @@ def stacked_shares(data: pd.DataFrame, *, colors=None, ax=None, title: str = "",
                         else _sample("Blues", np.linspace(0.35, 0.95, k)))  # fmt: skip
     left = -data.iloc[:, :diverging_at].sum(axis=1) if diverging_at is not None else pd.Series(0.0, index=data.index)
     for j, col in enumerate(data.columns):
-        widths = data[col]
+        widths = data[col].fillna(0.0)
         ax.barh(
             data.index.astype(str),
             widths,
             left=left,
             color=colors[j],
-            label=str(col),
+            label=str(col) if widths.gt(0).any() else "_nolegend_",  # no legend entry without data
             edgecolor=SEGMENT_EDGE,
             linewidth=0.5,
         )
         for y, (w, x0) in enumerate(zip(widths, left)):
-            if w >= 0.08:
-                ax.text(x0 + w / 2, y, fmt.percent(w), ha="center", va="center", fontsize=9,
-                        color=_text_colour(colors[j]))  # fmt: skip
+            if w >= LABEL_MIN_SHARE:
+                ax.text(x0 + w / 2, y, fmt.percent(w), ha="center", va="center", color=_text_colour(colors[j]))
         left = left + widths
     if diverging_at is not None:
         ax.axvline(0, color="black", linewidth=0.8)
     ax.xaxis.set_major_formatter(fmt.PERCENT_AXIS_ABS if diverging_at is not None else fmt.PERCENT_AXIS)
-    ax.legend(ncols=min(k, 5), loc="upper center", bbox_to_anchor=(0.5, -0.1), frameon=False, fontsize=10)
+    _legend_below(ax)
     ax.set_title(title, loc="left")
     return ax
+
+
+def _legend_below(ax) -> None:
+    """The legend under the chart, entries with data only: in one row if it fits the figure's
+    width, else in two. Outside the axes with a constrained layout (room made for it), else
+    under the x-axis label."""
+    handles, names = ax.get_legend_handles_labels()
+    if not handles:
+        return
+    fig = ax.figure
+    size_px = TEXT_PX
+    wide = sum(0.6 * len(n) + 3.5 for n in names) * size_px > fig.get_figwidth() * fig.dpi
+    ncols = -(-len(handles) // 2) if wide else len(handles)
+    options = {"ncols": ncols, "frameon": False, "handlelength": 1.2, "columnspacing": 1.2}
+    if fig.get_layout_engine() is not None and len(fig.axes) == 1:
+        fig.legend(handles, names, loc="outside lower center", **options)
+    else:
+        ax.legend(handles, names, loc="upper center", bbox_to_anchor=(0.5, 0), borderaxespad=3.0, **options)
 
 
 def grouped_shares(data: pd.DataFrame, *, ax=None, title: str = ""):
@@ -110,10 +149,11 @@ def grouped_shares(data: pd.DataFrame, *, ax=None, title: str = ""):
     height = 0.8 / k
     for j, col in enumerate(data.columns):
         y = [i + (k - 1 - j - (k - 1) / 2) * height for i in range(len(data))]
-        ax.barh(y, data[col], height=height, color=PALETTE[j], label=str(col))
+        label = str(col) if data[col].notna().any() else "_nolegend_"  # no legend entry without data
+        ax.barh(y, data[col], height=height, color=PALETTE[j], label=label)
     ax.set_yticks(range(len(data)), [str(i) for i in data.index])
     ax.xaxis.set_major_formatter(fmt.PERCENT_AXIS)
-    ax.legend(ncols=k, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=10)
+    _legend_below(ax)
     ax.set_title(title, loc="left")
     return ax
 
@@ -144,11 +184,13 @@ def _estimates(data: pd.DataFrame, series: dict[str, str], ax, title: str):
     markers = ["o", "s", "D", "^"]
     for j, (prefix, name) in enumerate(series.items()):
         y = data.index + (j - (k - 1) / 2) * 0.22
-        est = data[f"{prefix}estimate"]
-        err = [est - data[f"{prefix}ci_low"], data[f"{prefix}ci_high"] - est]
-        ax.errorbar(est, y, xerr=err, fmt=markers[j], color=PALETTE[j], label=name, capsize=3)
+        est = data[f"{prefix}estimate"].astype(float)
+        if est.isna().all():  # a series without any estimate gets no legend entry
+            continue
+        err = [est - data[f"{prefix}ci_low"].astype(float), data[f"{prefix}ci_high"].astype(float) - est]
+        ax.errorbar(est, y, xerr=err, fmt=markers[j], color=PALETTE[j], label=name, capsize=4, markersize=8)
     ax.set_yticks(data.index, data["label"])
-    ax.legend(ncols=k, loc="upper center", bbox_to_anchor=(0.5, -0.12), frameon=False, fontsize=10)
+    _legend_below(ax)
     ax.set_title(title, loc="left")
     return ax
 
@@ -163,7 +205,7 @@ def coverage_dots(summary: pd.DataFrame, *, ax=None, title: str = ""):
     ax.set_xticks([0.80, 0.85, 0.90, 0.93, 0.95, 0.97, 1.00])
     ax.xaxis.set_major_formatter(fmt.PERCENT_AXIS)
     ax.invert_yaxis()
-    ax.legend(loc="lower left", frameon=False, fontsize=10)
+    ax.legend(loc="lower left", frameon=False)
     ax.set_title(title, loc="left")
     return ax
 
@@ -204,11 +246,23 @@ def _text_colour(background) -> str:
 DRAW_MARGIN_IN = 4.0
 
 
+def smallest_text_px(fig) -> float:
+    """Size in image pixels of the smallest visible text in `fig` (ticks, labels, legend, bar
+    labels): a page multiplies it by the image's display scale to get CSS pixels."""
+    sizes = [t.get_fontsize() * fig.dpi / 72 for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    return min(sizes, default=0.0)
+
+
 def png(fig) -> bytes:
-    """The figure as PNG bytes cropped to its content (like `bbox_inches="tight"`), identical
-    on every run. Drawn once, on a canvas with `DRAW_MARGIN_IN` of room on every side, then
-    cropped: `savefig(bbox_inches="tight")` draws every figure twice (−11 % per deck)."""
+    """The figure as PNG bytes, identical on every run. A figure with a layout engine (the
+    charts of this module) is drawn once at its size; any other is cropped to its content
+    (like `bbox_inches="tight"`), drawn once on a canvas with `DRAW_MARGIN_IN` of room on every
+    side: `savefig(bbox_inches="tight")` draws every figure twice (−11 % per deck)."""
     try:
+        if fig.get_layout_engine() is not None:  # the layout keeps everything inside: one draw at its size
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", metadata={"Software": None})
+            return buf.getvalue()
         data = _png_drawn_once(fig)
         if data is None:  # something outside the room, or figure-level artists: matplotlib's way
             buf = io.BytesIO()

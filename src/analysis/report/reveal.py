@@ -15,9 +15,9 @@ from pathlib import Path
 import nbformat
 import sphinx_revealjs
 from nbconvert import SlidesExporter
-from nbconvert.preprocessors import TagRemovePreprocessor
+from nbconvert.preprocessors import Preprocessor, TagRemovePreprocessor
 
-from .. import files, fmt, settings
+from .. import config, files, fmt, settings
 
 REVEAL = Path(sphinx_revealjs.__file__).parent / "_static" / "revealjs"
 TEMPLATES = Path(__file__).parent / "templates"
@@ -25,6 +25,8 @@ TEMPLATES = Path(__file__).parent / "templates"
 HIDDEN_TAGS = frozenset({"parameters", "injected-parameters", "remove_cell"})
 #: Cells with this tag show figures; a suppressed subgroup's deck drops them.
 FIGURE_TAG = "figures"
+#: Attribute of a slide's output that has nothing to show in this deck: the cell is dropped.
+OMITTED_MARKER = "data-omitted"
 _FONTS = {  # Source Sans Pro (SIL OFL), shipped with reveal.js's white theme
     ("normal", 400): "source-sans-pro-regular.woff",
     ("italic", 400): "source-sans-pro-italic.woff",
@@ -60,7 +62,19 @@ def export(notebook: Path, html_path: Path, *, title: str, footer: str, suppress
     body, _ = _exporter(suppressed).from_notebook_node(
         nb, resources={"offline": {**assets(), "title": title, "footer": footer}}
     )
-    return files.write_text(html_path, body)
+    # JupyterLab's cell wrappers are focusable (tabindex="0"); on slides they are not controls
+    return files.write_text(html_path, body.replace(' tabindex="0"', ""))
+
+
+class OmitPreprocessor(Preprocessor):
+    """Drops the cells whose output marks them as omitted (`OMITTED_MARKER`): a slide with
+    nothing to show in this deck."""
+
+    def preprocess(self, nb, resources):
+        nb.cells = [c for c in nb.cells if not any(
+            OMITTED_MARKER in "".join(o.get("data", {}).get("text/html", "")) for o in c.get("outputs", [])
+        )]  # fmt: skip
+        return nb, resources
 
 
 @cache
@@ -76,6 +90,7 @@ def _exporter(suppressed: bool) -> SlidesExporter:
     )
     hidden = set(HIDDEN_TAGS) | ({FIGURE_TAG} if suppressed else set())
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags=hidden, enabled=True), enabled=True)
+    exporter.register_preprocessor(OmitPreprocessor(enabled=True), enabled=True)
     return exporter
 
 
@@ -115,7 +130,7 @@ def write_index(entries: list[Entry], path: Path, *, title: str, status: str) ->
 <meta name="robots" content="noindex" />
 <title>{html.escape(title)}: alle Foliensätze</title>
 <style>
-body {{ font-family: "Source Sans Pro", Helvetica, Arial, sans-serif; color: #1a1a1a; background: #fff; max-width: 60em; margin: 2em auto; padding: 0 1em; line-height: 1.4; }}
+body {{ font-family: "Source Sans Pro", Helvetica, Arial, sans-serif; font-size: 18px; color: #1a1a1a; background: #fff; max-width: 60em; margin: 2em auto; padding: 0 1em; line-height: 1.4; }}
 a {{ color: #0b4f9c; }}
 table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
 th, td {{ padding: 0.25em 0.8em; border-bottom: 1px solid #8c8c8c; text-align: left; }}
@@ -129,6 +144,11 @@ th, td {{ padding: 0.25em 0.8em; border-bottom: 1px solid #8c8c8c; text-align: l
 <p class="notice">{html.escape(status)}</p>
 <p>Ein Foliensatz für Deutschland und je einer pro Gruppe. Gruppen mit weniger als drei antwortenden Kommunen zeigen keine Zahlen.</p>
 {chr(10).join(parts)}
+<h2>Gute Beispiele</h2>
+<ul>
+<li><a href="{config.EXAMPLES_DIR}/{config.CATALOGUE_HTML}">Katalog der guten Beispiele</a> (nach Kategorie und Land filterbar)</li>
+<li><a href="{config.EXAMPLES_DIR}/{config.EXCHANGE_XLSX}">Wer kann von wem lernen?</a> Tabelle für den Austausch (Excel)</li>
+</ul>
 </main>
 </body>
 </html>

@@ -13,6 +13,14 @@ SIMULATED_SHORT = "simulierte Daten"
 FOOTER_SIMULATED = "SIMULIERTE DATEN"
 
 
+#: Said loudly by a run without the official register.
+NO_REGISTER = (
+    "ACHTUNG: ohne Gemeindeverzeichnis – Namen werden nicht abgeglichen, die Gewichte kommen aus den Eckwerten "
+    "im Projekt (data/reference). Verzeichnis angeben mit --register PFAD, make briefing REGISTER=PFAD oder "
+    "ANALYSIS_REGISTER=PFAD."
+)
+
+
 def is_simulated(provenance: dict) -> bool:
     return bool(provenance.get("simulated"))
 
