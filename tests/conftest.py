@@ -94,6 +94,7 @@ SLOW_FIXTURES = {"pipeline_run", "injected_deck", "previous_run", "browser", "ru
                  "example", "extended", "plain"}  # fmt: skip
 
 
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
     """Notebooks (nbval) and tests of slow fixtures are marked `slow`; under xdist each test
     module is one group (its module fixtures built once) and all notebooks one group (each

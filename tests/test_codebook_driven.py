@@ -13,6 +13,8 @@ import yaml
 
 from analysis import config
 
+pytestmark = pytest.mark.slow  # simulates, cleans and exports whole surveys
+
 NEW_QUESTIONS = [
     {"id": "B07", "name": "open_source_policy", "type": "single", "scale": "yes_no", "page": 2,
      "label_de": "Open-Source-Strategie vorhanden", "label_en": "Open-source policy in place",
@@ -32,8 +34,6 @@ import sys
 from pathlib import Path
 from analysis import clean, hypotheses, typology
 from analysis.report import codebook_document, exports
-
-pytestmark = pytest.mark.slow  # simulates, cleans and exports whole surveys
 processed = Path(sys.argv[1])
 responses, _, _ = clean.load_processed(processed)
 hypotheses.save(hypotheses.run(responses, mice=False), processed)

@@ -307,16 +307,14 @@ def test_appendix_shows_no_internal_names_and_p_values_as_readers_write_them(pip
 
 
 def test_a_run_removes_decks_its_index_no_longer_links(tmp_path):
-    reports = tmp_path / "reports"
-    for rel in ("land/09-bayern.html", "land/04-bremen.html", "type/01-optimierer.html", "index.html"):
-        (reports / rel).parent.mkdir(parents=True, exist_ok=True)
-        (reports / rel).write_text("old", encoding="utf-8")
-    keep = pipeline.DeckJob("land", "Bayern", "Bayern", "land/09-bayern.html", 5, False)
-    national = pipeline.DeckJob(None, None, "Deutschland", plan.BRIEFING_HTML, 5, False)
-    pipeline._remove_stale([national, keep], reports)
-    assert sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*.html")) == [
-        "index.html",
-        "land/09-bayern.html",
-    ]
-    pipeline._remove_stale([national], reports)
-    assert not list(reports.rglob("*.html"))
+    """A run's reports replace the last run's whole: decks and index of an earlier run with
+    subgroups are gone after a national run."""
+    processed, reports = tmp_path / "processed", tmp_path / "reports"
+    for files in (["briefing.html", "index.html", "land/09-bayern.html", "type/01-optimierer.html"], ["briefing.html"]):
+        with pipeline.run_folder(processed) as folder:
+            for rel in files:
+                (folder / "reports" / rel).parent.mkdir(parents=True, exist_ok=True)
+                (folder / "reports" / rel).write_text("deck", encoding="utf-8")
+            (folder / "processed").mkdir()
+            pipeline.commit(folder, processed, reports)
+        assert sorted(p.relative_to(reports).as_posix() for p in reports.rglob("*.html")) == sorted(files)

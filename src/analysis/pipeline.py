@@ -226,8 +226,10 @@ def run_folder(processed: Path) -> Iterator[Path]:
         lock.write(str(os.getpid()))
         lock.flush()
         _remove_uncommitted(root)
-        folder = root / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
-        folder.mkdir()
+        folder = Path(tempfile.mkdtemp(prefix=f"{time.strftime('%Y%m%d-%H%M%S')}-", suffix=f"-{os.getpid()}", dir=root))
+        mask = os.umask(0)
+        os.umask(mask)
+        folder.chmod(0o777 & ~mask)  # mkdtemp makes it private; outputs get the usual mode
         try:
             yield folder
         except BaseException:
