@@ -45,11 +45,11 @@ briefing: $(STAMP) ## Run the pipeline on the bundled example (REGISTER=path: De
 
 test: $(STAMP) ## Run all tests (import layers, unit, property, end-to-end, nbval re-execution of every notebook)
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 test-fast: $(STAMP) ## The edit loop: unit and property tests with small samples, no pipeline, browser or kernel (< 1 min)
 	$(BIN)/lint-imports --no-cache
-	ANALYSIS_TEST_FAST=1 $(BIN)/python -m pytest -n 2 --dist loadgroup -m "not slow" -q tests
+	ANALYSIS_TEST_FAST=1 $(BIN)/python -m pytest -n 2 --dist loadfile -m "not slow" -q tests
 
 example: $(STAMP) ## Regenerate the bundled simulated example export in data/raw/
 	$(BIN)/python -m analysis simulate --n 400 --seed 20260206 --out data/raw/example_limesurvey.csv

@@ -60,8 +60,9 @@ typology.profiles(responses, types.members)
 # 06_examples
 catalogue.write(examples.run(out), out.parent / "reports")
 # 07_export
-written = exports.write_all(out)
-exports.sav_labels(next(p for p in written if p.suffix == ".sav"))
+exports.write_all(out)
+exports.listing(out)
+exports.sav_labels(out)
 # 90_briefing, national deck
 d = deck.load(out)
 slides.title(d)

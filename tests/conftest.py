@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
-import os
-import shutil
 from pathlib import Path
 
 import matplotlib
@@ -12,6 +9,7 @@ import pytest
 
 from analysis import clean, config, examples, plan, simulate
 from analysis.report import deck
+from tests import shared_run
 
 matplotlib.use("Agg")
 
@@ -58,33 +56,15 @@ def register_fixture(tmp_path_factory) -> Path:
     return register_fixture.write(tmp_path_factory.mktemp("register") / "AuszugGV4QAktuell_2023.xlsx")
 
 
-def shared(tmp_path_factory, name: str, build) -> Path:
-    """A folder built once per test session, also when xdist runs the tests in several workers:
-    the first worker to ask builds it (`build(folder)`), the others wait for it and read it."""
-    base = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        base = base.parent  # shared by the workers of this session
-    folder = base / name
-    with open(base / f"{name}.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (folder / ".built").exists():
-            shutil.rmtree(folder, ignore_errors=True)
-            folder.mkdir()
-            build(folder)
-            (folder / ".built").touch()
-    return folder
-
-
 @pytest.fixture(scope="session")
 def pipeline_run(tmp_path_factory):
     """The whole pipeline on the bundled example with one deck per Land, size class and
     Kommunentyp, run once per session: (root, national deck, raw checksum before the run).
     Tests read it and never write into it."""
-    from analysis import files, pipeline
+    from analysis import files
 
     before = files.sha256(config.EXAMPLE_RAW)
-    root = shared(tmp_path_factory, "pipeline_run", lambda folder: pipeline.run(
-        config.EXAMPLE_RAW, folder / "processed", folder / "reports", by=("land", "size", "type")))  # fmt: skip
+    root = shared_run.pipeline_run(tmp_path_factory)
     return root, root / "reports" / plan.BRIEFING_HTML, before
 
 
@@ -94,16 +74,11 @@ SLOW_FIXTURES = {"pipeline_run", "injected_deck", "previous_run", "browser", "ru
                  "example", "extended", "plain"}  # fmt: skip
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config, items):
-    """Notebooks (nbval) and tests of slow fixtures are marked `slow`; under xdist each test
-    module is one group (its module fixtures built once) and all notebooks one group (each
-    reads what the one before it wrote)."""
+    """Notebooks (nbval) and tests of slow fixtures are marked `slow`."""
     for item in items:
-        notebook = item.path.suffix == ".ipynb"
-        if notebook or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+        if item.path.suffix == ".ipynb" or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
-        item.add_marker(pytest.mark.xdist_group("notebooks" if notebook else item.path.stem))
 
 
 @pytest.fixture(scope="session")

@@ -281,17 +281,19 @@ def write_all(processed: Path | None = config.PROCESSED) -> list[Path]:
     ]
 
 
-def listing(paths: list[Path]) -> pd.DataFrame:
-    """The written files with their size, for display."""
+def listing(processed: Path = config.PROCESSED) -> pd.DataFrame:
+    """The export files of a run with their size, for display."""
+    paths = sorted((Path(processed) / config.EXPORT_DIR).iterdir())
     return pd.DataFrame(
         {"Datei": [p.name for p in paths], "Größe (kB)": [round(p.stat().st_size / 1024) for p in paths]}
     )
 
 
-def sav_labels(path: Path) -> pd.DataFrame:
-    """Variable labels and value labels as SPSS sees them, read back from a written `.sav`."""
+def sav_labels(processed: Path = config.PROCESSED) -> pd.DataFrame:
+    """Variable labels and value labels as SPSS sees them, read back from a run's `.sav`."""
     import pyreadstat
 
+    path = Path(processed) / config.EXPORT_DIR / f"{BASENAME}.sav"
     _, meta = pyreadstat.read_sav(str(path), metadataonly=True)
     return pd.DataFrame(
         {
