@@ -98,7 +98,7 @@ stat("total bclus1 mse enroll", svytotal(~enroll, bclus1, mse = TRUE))
 model("glm bclus1 api00", svyglm(api00 ~ ell + meals + mobility, design = bclus1))
 
 # --- svyby (?svyby) -----------------------------------------------------------------------
-by <- function(case, x) { put(case, "estimate", coef(x)); put(case, "se", setNames(SE(x), names(coef(x))))
+by <- function(case, x) { put(case, "estimate", coef(x)); put(case, "se", setNames(as.vector(as.matrix(SE(x))), names(coef(x))))
                           if (!is.null(attr(x, "deffs")) || "DEff" %in% substr(names(x), 1, 4)) put(case, "deff", deff(x)) }
 by("by dclus1 api99 stype", svyby(~api99, ~stype, dclus1, svymean))
 by("by dclus1 api99+api00 stype deff", svyby(~api99 + api00, ~stype, dclus1, svymean, deff = TRUE))
