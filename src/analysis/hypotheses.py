@@ -21,15 +21,13 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 import yaml
-from scipy import special, stats
 from statsmodels.imputation.mice import MICE, MICEData
-from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.stats.power import NormalIndPower
-from statsmodels.tools.numdiff import approx_fprime
 
 from . import config, files, maturity, register
+from .survey import WeightedOrderedModel
 from .weighting import indicator
 
 VERDICTS = ("bestätigt", "nicht bestätigt", "nicht prüfbar")
@@ -205,64 +203,6 @@ def _fit(h: Hypothesis, data: pd.DataFrame, weighted: bool):
 def _converged(result) -> bool:
     info = getattr(result, "mle_retvals", None)
     return True if not info else bool(info.get("converged", True))
-
-
-class WeightedOrderedModel(OrderedModel):
-    """Ordered logit whose log-likelihood contributions are multiplied by case weights
-    (a pseudo-likelihood; use a sandwich covariance). The logistic cdf and pdf come from
-    `scipy.special.expit` instead of `scipy.stats.logistic`: the same values, without the
-    per-call overhead that dominated the numerical gradients."""
-
-    def cdf(self, x):
-        return special.expit(x) if self.distr is stats.logistic else super().cdf(x)
-
-    def pdf(self, x):
-        if self.distr is not stats.logistic:
-            return super().pdf(x)
-        p = special.expit(x)
-        return p * (1 - p)
-
-    def __init__(self, endog, exog, case_weights=None, **kwargs):
-        super().__init__(endog, exog, **kwargs)
-        self.case_weights = None if case_weights is None else np.asarray(case_weights, dtype=float)
-
-    def loglikeobs(self, params):
-        ll = super().loglikeobs(params)
-        return ll if self.case_weights is None else ll * self.case_weights
-
-    def score_obs(self, params, **kwds):
-        """Analytic gradient of `loglikeobs` for the logit link (numerical otherwise): with
-        u, l the upper and lower bounds of the observed category and P = F(u) - F(l),
-        d/d beta = -(f(u) - f(l)) / P * x and d/d theta_j = (f(u) [j = upper] - f(l) [j = lower]) / P,
-        chained through theta_1 = a_1, theta_j = theta_(j-1) + exp(a_j)."""
-        if self.distr is not stats.logistic:
-            return super().score_obs(params, **kwds)
-        low, upp = self._bounds(params)
-        f_low, f_upp = self.pdf(low), self.pdf(upp)
-        prob = self.prob(low, upp) + 1e-20  # as in `loglikeobs`
-        d_beta = -((f_upp - f_low) / prob)[:, None] * np.asarray(self.exog)
-        n_thresh = self.k_levels - 1
-        y = np.asarray(self.endog, dtype=int)
-        rows = np.arange(len(y))
-        d_theta = np.zeros((len(y), n_thresh))
-        upper, lower = y < n_thresh, y > 0
-        d_theta[rows[upper], y[upper]] += f_upp[upper] / prob[upper]
-        d_theta[rows[lower], y[lower] - 1] -= f_low[lower] / prob[lower]
-        a = np.asarray(params)[-n_thresh:]
-        chain = np.tril(np.ones((n_thresh, n_thresh))) * np.concatenate(([1.0], np.exp(a[1:])))
-        score = np.column_stack([d_beta, d_theta @ chain])
-        return score if self.case_weights is None else score * self.case_weights[:, None]
-
-    def score(self, params):
-        return self.score_obs(params).sum(axis=0)
-
-    def hessian(self, params):
-        """Central differences of the analytic score: k score evaluations instead of the
-        about 2k² log-likelihood evaluations of statsmodels' numerical Hessian."""
-        if self.distr is not stats.logistic:
-            return super().hessian(params)
-        h = approx_fprime(np.asarray(params, dtype=float), self.score, centered=True)
-        return (h + h.T) / 2
 
 
 def fit_mice(h: Hypothesis, frame: pd.DataFrame, n_imputations: int = 10, seed: int = 20261122) -> Fit:

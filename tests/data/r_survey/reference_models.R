@@ -93,8 +93,10 @@ write.csv(weights(bclus1, "analysis"), "bootstrap_weights.csv", row.names = FALS
 put("bootstrap", "scale", bclus1$scale)
 stat("mean bclus1 api00", svymean(~api00, bclus1))
 stat("total bclus1 enroll", svytotal(~enroll, bclus1))
-stat("mean bclus1 mse api00", svymean(~api00, bclus1, mse = TRUE))
-stat("total bclus1 mse enroll", svytotal(~enroll, bclus1, mse = TRUE))
+bclus1mse <- bclus1
+bclus1mse$mse <- TRUE
+stat("mean bclus1 mse api00", svymean(~api00, bclus1mse))
+stat("total bclus1 mse enroll", svytotal(~enroll, bclus1mse))
 model("glm bclus1 api00", svyglm(api00 ~ ell + meals + mobility, design = bclus1))
 
 # --- svyby (?svyby) -----------------------------------------------------------------------
