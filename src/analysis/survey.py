@@ -840,7 +840,7 @@ class SurveyFit:
     @property
     def pvalues(self) -> pd.Series:
         t = self.params / self.bse
-        return 2 * stats.t.sf(np.abs(t), self.df) if self.df > 0 else t * np.nan
+        return pd.Series(2 * stats.t.sf(np.abs(t), self.df), index=t.index) if self.df > 0 else t * np.nan
 
     def conf_int(self, level: float = 0.95) -> pd.DataFrame:
         q = stats.t.ppf(0.5 + level / 2, self.df) if self.df > 0 else np.nan
@@ -920,7 +920,7 @@ def olr(design: Design | ReplicateDesign, formula: str) -> SurveyFit:
     def fit(weights, start=None):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return model(weights).fit(start_params=start, method="bfgs", disp=False, maxiter=2000, gtol=1e-10)
+            return model(weights).fit(start_params=start, method="bfgs", disp=False, maxiter=2000, gtol=1e-8)
 
     res = fit(design.weights)
     m = res.model
