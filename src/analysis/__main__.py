@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from . import config
@@ -70,8 +71,9 @@ def _test(args: argparse.Namespace) -> None:
 def _validate(args: argparse.Namespace) -> None:
     from . import validation
 
+    start = time.perf_counter()
     summary = validation.study(args.reps, args.n, args.seed, args.workers)
-    for path in validation.write_report(summary, args.out):
+    for path in validation.write_report(summary, args.out, time.perf_counter() - start):
         print(f"geschrieben: {path}")
     print(summary.to_string(index=False))
 
@@ -143,7 +145,7 @@ def parser() -> argparse.ArgumentParser:
     t.set_defaults(func=_test)
 
     v = sub.add_parser("validate", help="simulation study: coverage and false positives of the hypothesis tests")
-    v.add_argument("--reps", type=int, default=200)
+    v.add_argument("--reps", type=int, default=500)
     v.add_argument("--n", type=int, default=400, help="exported rows per simulated survey")
     v.add_argument("--seed", type=int, default=20261122)
     v.add_argument("--workers", type=int, default=2)
