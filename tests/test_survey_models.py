@@ -70,7 +70,7 @@ def test_glm_intervals_and_p_values_use_the_design_degrees_of_freedom(case):
     ci, se = fit.conf_int(), fit.bse.to_numpy()  # to 4 digits of the standard error
     assert (np.abs(ci["low"].to_numpy() - r(case, "ci_low")[names].to_numpy()) < 1e-3 * se).all()
     assert (np.abs(ci["high"].to_numpy() - r(case, "ci_high")[names].to_numpy()) < 1e-3 * se).all()
-    assert np.asarray(fit.pvalues) == pytest.approx(r(case, "p")[names].to_numpy(), rel=1e-3)
+    assert fit.pvalues.to_numpy() == pytest.approx(r(case, "p")[names].to_numpy(), rel=1e-3)
 
 
 def test_olr_agrees_with_r_svyolr():
@@ -383,3 +383,38 @@ def test_logit_interval_stays_inside_its_bounds():
     assert (low >= 0).all() and (high <= 100).all() and (low < [0.5, 99.0, 3.0]).all()
     low, high = sv.logit_interval(0.0, 0.0, 10)
     assert np.isnan(low) and np.isnan(high)
+
+
+# --- the project's own weighting design: domains of the simulated example against R -------------
+def _example_design():
+    data = pd.read_csv(DATA / "example_domain.csv")
+    totals = pd.read_csv(DATA / "example_domain_totals.csv")
+    base = sv.Design.from_frame(data, weights="start_weight", strata="group", fpc="N_group")
+    return base.calibrate_totals(data[totals["term"]], totals["total"], calfun="logit", bounds=(0.02, 8.0),
+                                 max_iter=200, epsilon=1e-10)  # fmt: skip
+
+
+DOMAIN_REF = pd.read_csv(DATA / "reference_domain.csv", sep=";", dtype={"value": float})
+
+
+def rd(quantity: str) -> pd.Series:
+    rows = DOMAIN_REF[DOMAIN_REF["quantity"] == quantity]
+    return pd.Series(rows["value"].to_numpy(), index=rows["term"].to_numpy())
+
+
+def test_example_weighting_and_size_class_domains_agree_with_r_svyby():
+    """The maturity index of "500.000 und mehr" (n = 10): R gives the same standard error of
+    137 on the 0-100 scale, so the design, not the code, makes it that large."""
+    d = _example_design()
+    assert d.weights == pytest.approx(rd("weights").to_numpy(), rel=1e-6)
+    got = sv.by(d, "maturity_index", "size_class").set_index("group")
+    ref_est, ref_se = rd("estimate"), rd("se")
+    assert got.loc[ref_est.index, "estimate"].to_numpy() == pytest.approx(ref_est.to_numpy(), rel=1e-6)
+    assert got.loc[ref_se.index, "se"].to_numpy() == pytest.approx(ref_se.to_numpy(), rel=1e-5)
+    assert got.loc["500.000 und mehr", "se"] > 100
+    big = d.data["size_class"] == "500.000 und mehr"
+    ci = sv.ci_prop(_with(d, y=(d.data["maturity_index"] / 100).where(big)), "y")
+    ref = rd("ciprop 500.000 und mehr")
+    assert ci["estimate"] == pytest.approx(ref["estimate"], rel=1e-6)
+    assert ci["ci_low"] == pytest.approx(ref["low"], rel=1e-3) and ci["ci_high"] == pytest.approx(ref["high"], rel=1e-6)
+    assert ci["df"] == rd("degf 500.000 und mehr").iloc[0]
