@@ -58,7 +58,7 @@ def _test(args: argparse.Namespace) -> None:
     from . import clean, hypotheses
 
     responses, _, _ = clean.load_processed(args.data)
-    results = hypotheses.run(responses, args.hypotheses)
+    results = hypotheses.run(responses, args.hypotheses, margins=clean.load_margins(args.data))
     for path in hypotheses.save(results, args.out):
         print(f"geschrieben: {path}")
     print(
