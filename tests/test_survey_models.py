@@ -218,7 +218,7 @@ def test_domain_estimates_agree_with_r_svyby(case, design, columns, group, stati
     got = pd.concat(parts, ignore_index=True)
     assert got["estimate"].to_numpy() == pytest.approx(r(case, "estimate").to_numpy(), rel=1e-7)
     assert got["se"].to_numpy() == pytest.approx(r(case, "se").to_numpy(), rel=1e-6)
-    if deff and design != "rclus1":
+    if deff:
         assert got["deff"].to_numpy() == pytest.approx(r(case, "deff").to_numpy(), rel=1e-6)
 
 
