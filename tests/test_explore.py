@@ -109,6 +109,34 @@ def test_filtered_crosstab_shares_and_suppression(processed):
     assert table.loc["ja", shown[0]] == pytest.approx(expected, abs=0.05)
 
 
+@pytest.mark.parametrize(
+    "estimate, se, df, expected",
+    [
+        pytest.param(
+            69.56, 137.28, 8, "words", id="r-svyby-500000-und-mehr"
+        ),  # tests/data/r_survey/reference_domain.csv
+        pytest.param(53.26, 7.30, 13, "interval", id="r-svyby-50000-bis-100000"),
+        pytest.param(97.0, 2.5, 20, "interval", id="near-the-upper-bound"),
+        pytest.param(50.0, 0.0, 0, "words", id="no-degrees-of-freedom"),
+    ],
+)
+def test_bounded_interval_stays_in_0_100_or_says_why_not(estimate, se, df, expected):
+    low, high, note = explore.bounded_interval(estimate, se, df)
+    if expected == "words":
+        assert note == explore.UNRELIABLE and np.isnan(low) and np.isnan(high)
+    else:
+        assert note == "" and 0 < low < estimate < high < 100
+
+
+def test_bounded_interval_is_rs_logit_interval():
+    """R: svyciprop(~I(meals/100), dstrat, method = "logit") (reference_models.csv), on 0-100."""
+    from tests.test_survey_models import DESIGNS, r
+
+    m = sv.mean(DESIGNS["dstrat"], "meals").iloc[0]
+    low, high, note = explore.bounded_interval(m["estimate"], m["se"], DESIGNS["dstrat"].degf())
+    assert [low / 100, high / 100] == pytest.approx(r("ciprop dstrat meals/100", "ci").to_numpy(), rel=1e-6)
+
+
 def test_test_table_and_means(processed):
     sel = explore.load(processed)
     result = explore.test(sel, "strategy_status", "has_cdo")
@@ -116,6 +144,10 @@ def test_test_table_and_means(processed):
     assert (p == "< 0,001" or 0 <= float(p.replace(",", ".")) <= 1) and 0 <= result["Cramérs V"].iloc[0] <= 1
     means = explore.mean_by(sel, "maturity_index", "kommunentyp")
     assert (means["Mittelwert"].dropna().between(0, 100)).all()
+    by_size = explore.mean_by(sel, "maturity_index", "size_class")
+    shown = by_size["95-%-KI von"].notna()
+    assert by_size.loc[shown, ["95-%-KI von", "95-%-KI bis"]].stack().between(0, 100).all()
+    assert (by_size.loc[~shown & by_size["Mittelwert"].notna(), "Hinweis"] == explore.UNRELIABLE).all()
     assert (
         ((means["95-%-KI von"] <= means["Mittelwert"]) & (means["Mittelwert"] <= means["95-%-KI bis"])).dropna().all()
     )

@@ -158,8 +158,97 @@ def test_cli_writes_the_results_table(tmp_path):
 
 
 def test_small_validation_study_runs_and_summarises():
-    """A small version of `python -m analysis validate` (the full study has 200 repetitions)."""
-    summary = validation.study(reps=2, n=300, truth_n=1500, workers=1, progress=None)
-    assert summary["hypothesis_id"].tolist() == [h.id for h in hypotheses.registry()[0]]
+    """A small version of `python -m analysis validate` (the full study has 500 repetitions)."""
+    summary = validation.study(reps=2, n=300, workers=1, mice=False, progress=None)
+    ids = [h.id for h in hypotheses.registry()[0]]
+    assert summary["hypothesis_id"].drop_duplicates().tolist() == ids
+    assert set(summary["fit"]) == {"ungewichtet", "gewichtet (Design)"}  # MICE left out here
     assert summary["coverage"].between(0, 1).all() and summary["rejection_rate"].between(0, 1).all()
-    assert summary.set_index("hypothesis_id").loc[list(validation.NULL_HYPOTHESES), "truth"].eq(0).all()
+    assert summary["truth"].notna().all() and (summary["reps"] == 2).all()
+
+
+def test_inclusion_probabilities_match_numpys_draw():
+    """Rosén's approximation against the frequency with which numpy's weighted draw without
+    replacement (the simulator's) includes each unit: 3000 draws of 40 of 300 units."""
+    rng = np.random.default_rng(11)
+    size = rng.lognormal(0, 1, 300)
+    pi = validation.inclusion_probabilities(size, 40)
+    assert pi.sum() == pytest.approx(40)
+    counts = np.zeros(300)
+    for _ in range(3000):
+        counts[rng.choice(300, size=40, replace=False, p=size / size.sum())] += 1
+    freq = counts / 3000
+    se = np.sqrt(pi * (1 - pi) / 3000)
+    assert np.abs(freq - pi).max() < 4.5 * se.max()
+    big = size > np.quantile(size, 0.9)  # the largest units, where the approximation matters
+    assert freq[big].sum() == pytest.approx(pi[big].sum(), rel=0.03)
+
+
+def test_holm_and_bh_adjust_within_the_registry_family():
+    table = pd.DataFrame({"p": [0.01, 0.04, 0.03, 0.02], "estimate": 1.0, "direction": "positive",
+                          "family": ["primary", "primary", "secondary", "secondary"]})  # fmt: skip
+    out = hypotheses.adjust(table, 0.05)
+    assert out["p_holm"].tolist() == pytest.approx([0.02, 0.04, 0.04, 0.04])
+    assert out["p_bh"].tolist() == pytest.approx([0.02, 0.04, 0.03, 0.03])
+    assert out["verdict_de"].tolist() == ["bestätigt", "bestätigt", "bestätigt", "bestätigt"]
+
+
+@pytest.mark.parametrize(
+    "model, y, expected",
+    [
+        pytest.param("logit", [0, 0, 0, 1, 1, 1, 0, 1], "nicht prüfbar", id="complete-separation"),
+        pytest.param("logit", [0, 0, 0, 0, 1, 1, 0, 1], "nicht prüfbar", id="quasi-separation"),
+        pytest.param("logit", [0, 1, 0, 1, 1, 0, 0, 1], "", id="overlap"),
+        pytest.param("ordinal", [1, 1, 2, 2, 3, 3, 2, 3], "nicht prüfbar", id="ordinal-separation"),
+        pytest.param("ordinal", [1, 3, 2, 1, 3, 2, 2, 1], "", id="ordinal-overlap"),
+    ],
+)
+def test_separation_is_found_and_named(model, y, expected):
+    """x = 0, 0, 0, 0.5, 1, 1, 0.5, 1: complete separation puts every y = 1 above every y = 0;
+    quasi-separation lets them meet at one value; overlap does not."""
+    h = Hypothesis("T", "", "", "y", ["x"], "x", [], model, "positive", "primary")
+    data = pd.DataFrame({"x": [0, 0, 0, 0.5, 1, 1, 0.4, 1.2], "y": np.asarray(y, dtype=float)})
+    if expected == "nicht prüfbar" and model == "logit" and y[3] == 0:
+        data["x"] = [0, 0, 0, 0.5, 1, 1, 0.5, 1.2]
+    why = hypotheses.separation(h, data)
+    assert why.startswith(expected) if expected else why == ""
+    if expected:
+        assert "x" in why and hypotheses.fit(h, data).note == why
+
+
+def test_zero_fte_enters_at_the_midpoint_of_its_rounding_interval():
+    fte = pd.Series([0.0, 0.1, np.nan, 2.5])
+    assert hypotheses.staff_fte(fte).tolist()[:2] == [hypotheses.FTE_ZERO, 0.1]
+    assert np.isnan(hypotheses.staff_fte(fte)[2])
+
+
+def test_census_fit_is_the_weighted_slope_in_weighted_outcome_standard_deviations():
+    """OLS outcomes are standardised with the weights' mean and SD (n / (n - 1) as `std`)."""
+    data = _toy(300, seed=4)
+    h = Hypothesis("T", "", "", "y", ["x"], "x", [], "ols", "positive", "primary")
+    f = hypotheses.census_fit(h, data.assign(weight=2.0))
+    assert f.estimate == pytest.approx(np.polyfit(data["x"], data["y"], 1)[0] / data["y"].std())
+    w = np.random.default_rng(5).uniform(0.5, 2, 300)
+    f = hypotheses.census_fit(h, data.assign(weight=w))
+    x, y = data["x"].to_numpy(), data["y"].to_numpy()
+    xm, ym = np.average(x, weights=w), np.average(y, weights=w)
+    slope = np.sum(w * (x - xm) * (y - ym)) / np.sum(w * (x - xm) ** 2)
+    sd_y = np.sqrt(np.average((y - ym) ** 2, weights=w) * 300 / 299)
+    assert f.estimate == pytest.approx(slope / sd_y)
+
+
+def test_weighted_column_is_design_based(example_results):
+    """The weighted fit's interval is t with the design's degrees of freedom around the
+    linearised SE of `survey.glm`, not a sandwich that ignores the design."""
+    from analysis import survey
+
+    responses = clean.clean(config.EXAMPLE_RAW).responses
+    h = hypotheses.registry()[0][0]
+    design = hypotheses.weighting_design(responses)
+    data = hypotheses._prepare(h, hypotheses.analysis_frame(responses), weighted=True)
+    f = hypotheses.fit_design(h, data, design)
+    row = example_results.table.set_index("hypothesis_id").loc[h.id]
+    assert (row["weighted_estimate"], row["weighted_ci_low"]) == pytest.approx((f.estimate, f.ci_low))
+    rows = design.data["response_row"].isin(data.index).to_numpy()
+    assert isinstance(f.result, survey.SurveyFit) and f.n == rows.sum()
+    assert f.result.df == design.degf(rows) + 1 - len(f.result.params)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from . import config
@@ -63,7 +64,7 @@ def _test(args: argparse.Namespace) -> None:
     from . import clean, hypotheses
 
     responses, _, _ = clean.load_processed(args.data)
-    results = hypotheses.run(responses, args.hypotheses)
+    results = hypotheses.run(responses, args.hypotheses, margins=clean.load_margins(args.data))
     for path in hypotheses.save(results, args.out):
         print(f"geschrieben: {path}")
     print(
@@ -76,8 +77,9 @@ def _test(args: argparse.Namespace) -> None:
 def _validate(args: argparse.Namespace) -> None:
     from . import validation
 
+    start = time.perf_counter()
     summary = validation.study(args.reps, args.n, args.seed, args.workers)
-    for path in validation.write_report(summary, args.out):
+    for path in validation.write_report(summary, args.out, time.perf_counter() - start):
         print(f"geschrieben: {path}")
     print(summary.to_string(index=False))
 
@@ -225,7 +227,7 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("--hypotheses", type=Path, default=config.HYPOTHESES, help="Hypothesenregister (YAML)")
 
     v = _command(sub, "validate", "Simulationsstudie: Überdeckung und Fehlalarme der Hypothesentests", _validate)
-    v.add_argument("--reps", type=int, default=200, help="Zahl der simulierten Umfragen")
+    v.add_argument("--reps", type=int, default=500, help="Zahl der simulierten Umfragen")
     v.add_argument("--n", type=int, default=400, help="exportierte Zeilen je simulierter Umfrage")
     v.add_argument("--seed", type=int, default=20261122, help="Startwert des Zufallsgenerators")
     v.add_argument("--workers", type=int, default=2, help="parallele Prozesse")

@@ -337,9 +337,32 @@ def distribution(sel: Selection, value: str, *, hue: str | None = None, facet: s
     )  # fmt: skip
 
 
-def mean_by(sel: Selection, value: str, by: str) -> pd.DataFrame:
-    """Weighted mean of a numeric column (e.g. `maturity_index`) per category of `by` in the
-    domain, with 95 % interval and n; groups under the minimum n are suppressed."""
+#: Said instead of an interval where the design leaves too little information.
+UNRELIABLE = "zu wenige Fälle für eine verlässliche Schätzung"
+
+
+def bounded_interval(estimate: float, se: float, df: int, lower: float = 0.0, upper: float = 100.0):
+    """95 % interval of a mean bounded by (`lower`, `upper`) (a 0-100 index, a share): logit
+    scale with t(df), as R's `svyciprop(method="logit")` on the rescaled value, so never outside
+    the bounds. Returns (low, high, note): no interval, and `UNRELIABLE` as note, where the
+    effective number of cases m (1 - m) / se² (m, se rescaled to 0-1; R's svyciprop "beta"
+    n.eff) is below `settings.MIN_CELL_N`: the design gives a variance as large as that of fewer
+    than 3 independent answers (e.g. 10 cities whose calibrated weights carry the variance of
+    whole Länder)."""
+    m, s = (estimate - lower) / (upper - lower), se / (upper - lower)
+    if not (0 < m < 1) or df < 1:
+        return np.nan, np.nan, UNRELIABLE if df < 1 else ""
+    if s > 0 and m * (1 - m) / s**2 < settings.MIN_CELL_N:
+        return np.nan, np.nan, UNRELIABLE
+    low, high = survey.logit_interval(estimate, se, df, lower=lower, upper=upper)
+    return float(low), float(high), ""
+
+
+def mean_by(sel: Selection, value: str, by: str, lower: float = 0.0, upper: float = 100.0) -> pd.DataFrame:
+    """Weighted mean of a numeric column bounded by (`lower`, `upper`) (e.g. `maturity_index`)
+    per category of `by` in the domain, with n and a 95 % interval inside the bounds
+    (`bounded_interval`, t with the domain's design df) or, where the design gives no reliable
+    estimate, the words `UNRELIABLE`; groups under the minimum n are suppressed."""
     design = sel.design()
     data = design.data.assign(_g=labelled(design.data, by), _y=design.data[value].astype(float))
     rows = []
@@ -351,10 +374,12 @@ def mean_by(sel: Selection, value: str, by: str) -> pd.DataFrame:
                          "n": n, "Hinweis": f"unterdrückt: weniger als {settings.MIN_CELL_N} Kommunen"})  # fmt: skip
             continue
         est = survey.mean(replace(design, data=data.assign(_v=data["_y"].where(keep))), "_v").iloc[0]
-        rows.append({"Gruppe": group, "Mittelwert": est["estimate"], "95-%-KI von": est["estimate"] - 1.96 * est["se"],
-                     "95-%-KI bis": est["estimate"] + 1.96 * est["se"], "n": n, "Hinweis": ""})  # fmt: skip
+        low, high, note = bounded_interval(est["estimate"], est["se"], design.degf(keep), lower, upper)
+        rows.append({"Gruppe": group, "Mittelwert": est["estimate"], "95-%-KI von": low, "95-%-KI bis": high, "n": n,
+                     "Hinweis": note})  # fmt: skip
     out = pd.DataFrame(rows).round(1)
-    out["n"] = out["n"].astype("Int64").mask(out["Hinweis"] != "")  # counts as integers; none where suppressed
+    suppressed = out["Hinweis"].str.startswith("unterdrückt")
+    out["n"] = out["n"].astype("Int64").mask(suppressed)  # counts as integers; none where suppressed
     return out.rename(columns={"Gruppe": codebook.load().variable_label(by)})
 
 

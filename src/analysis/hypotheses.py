@@ -1,19 +1,33 @@
 """Pre-registered hypothesis tests (`config/hypotheses.yaml`) with statsmodels.
 
-Each hypothesis is fitted complete-case and unweighted (the verdict), weighted with the register
-weights, and after multiple imputation (statsmodels MICE) as sensitivity analyses.
-Continuous predictors enter per standard deviation, OLS outcomes standardised too; OLS uses HC3
-standard errors, logit and ordered logit robust (sandwich) ones when weighted. p-values are
-adjusted across all hypotheses (Holm, Benjamini-Hochberg). The minimal detectable effect is the
-effect that a two-sided test at the registry's alpha detects with 80 % power, at the achieved
-standard error (statsmodels `NormalIndPower`).
+Each hypothesis is fitted three ways:
+
+- complete case, unweighted (the verdict): OLS with HC3 standard errors, logit and ordered logit
+  with model-based ones (R: `lm` + `sandwich::vcovHC(type="HC3")`, `glm(family=binomial)`,
+  `MASS::polr`);
+- design-based with the register weights (`survey.glm`, `survey.olr`: R's `svyglm` and
+  `svyolr`): linearisation standard errors from the weighting design (strata = unit groups,
+  fpc, calibration to the register margins) and t intervals and tests with the design degrees
+  of freedom;
+- after multiple imputation (statsmodels MICE, unweighted models).
+
+Continuous predictors enter per standard deviation, OLS outcomes standardised too (weighted
+standard deviations in the weighted fit, so that it estimates the population's standardised
+effect). p-values are adjusted with Holm and Benjamini-Hochberg within each `family` of the
+registry (primary, secondary). A fit whose likelihood has no finite maximum (complete or
+quasi-complete separation, found by a linear programme) does not give a verdict: "nicht
+prüfbar" with the separated terms named. IT staff reported as 0 FTE stands for less than half
+the reporting unit (0.1 FTE) and enters as 0.025 FTE before `log1p` of staff per 10,000
+inhabitants. The minimal detectable effect is the effect that a two-sided test at the
+registry's alpha detects with 80 % power, at the achieved standard error (statsmodels
+`NormalIndPower`).
 """
 
 from __future__ import annotations
 
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -21,15 +35,14 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 import yaml
-from scipy import special, stats
+from scipy import optimize
 from statsmodels.imputation.mice import MICE, MICEData
-from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.stats.power import NormalIndPower
-from statsmodels.tools.numdiff import approx_fprime
 
-from . import config, files, maturity, register
+from . import config, files, maturity, register, survey, weighting
+from .survey import WeightedOrderedModel
 from .weighting import indicator
 
 VERDICTS = ("bestätigt", "nicht bestätigt", "nicht prüfbar")
@@ -39,6 +52,10 @@ MIN_N, MIN_N_PER_PARAMETER = 30, 3
 MIN_EVENTS = 10
 #: Länder with fewer responses are pooled for model controls.
 MIN_LAND_N = 10
+#: Reporting unit of IT staff (FTE, one decimal): a reported 0 stands for [0, 0.05) and enters
+#: as the midpoint of that interval, so that log1p of staff per 10,000 is not pulled to 0 for
+#: the smallest municipalities where rounding, not absence, made the zero.
+FTE_ZERO = 0.025
 POWER = 0.8
 #: Categorical controls (entered as C(...) in the formulas).
 CATEGORICAL = ("size_class", "land_pooled", "unit_type")
@@ -96,7 +113,7 @@ def analysis_frame(responses: pd.DataFrame) -> pd.DataFrame:
             "maturity_index": maturity.index(r),
             "live_offers": maturity.live_count(r),
             "ozg_level": maturity.ozg_level(r).astype(float),
-            "log_staff_per_10k": np.log1p(r["it_staff_fte"].astype(float) / inhabitants * 10_000),
+            "log_staff_per_10k": np.log1p(staff_fte(r["it_staff_fte"]) / inhabitants * 10_000),
             "log_budget_per_inhabitant": np.log1p(r["digital_budget_eur"].astype(float) / inhabitants),
             "log_population": np.log(inhabitants),
             "strategy_adopted": _flag(r["strategy_status"], "beschlossen"),
@@ -116,6 +133,12 @@ def analysis_frame(responses: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+def staff_fte(values: pd.Series) -> pd.Series:
+    """IT staff in FTE with reported zeros at the midpoint of their rounding interval."""
+    fte = values.astype(float)
+    return fte.where(fte != 0, FTE_ZERO)
+
+
 def _flag(values: pd.Series, yes: str) -> pd.Series:
     return indicator(values, lambda s: s == yes)
 
@@ -133,13 +156,20 @@ class Fit:
     result: object = None
 
 
-def _prepare(h: Hypothesis, frame: pd.DataFrame) -> pd.DataFrame:
-    data = frame[h.variables + ["weight"]].dropna(subset=h.variables).copy()
+def _prepare(h: Hypothesis, frame: pd.DataFrame, weighted: bool = False) -> pd.DataFrame:
+    """Complete cases of the hypothesis' variables (and of the weight when `weighted`), with
+    continuous variables (and OLS outcomes) standardised, with weighted means and standard
+    deviations when `weighted`."""
+    data = frame[h.variables + ["weight"]].dropna(subset=h.variables + (["weight"] if weighted else [])).copy()
+    w = data["weight"].to_numpy(dtype=float) if weighted else np.ones(len(data))
     scale = [c for c in CONTINUOUS if c in data and (c != h.outcome or h.model == "ols")]
-    for c in scale:
-        data[c] = (data[c] - data[c].mean()) / data[c].std()
     if h.model == "ols" and h.outcome not in scale:
-        data[h.outcome] = (data[h.outcome] - data[h.outcome].mean()) / data[h.outcome].std()
+        scale.append(h.outcome)
+    for c in scale:
+        x = data[c].to_numpy(dtype=float)
+        centre = np.average(x, weights=w) if len(x) else np.nan
+        sd = np.sqrt(np.average((x - centre) ** 2, weights=w) * len(x) / (len(x) - 1)) if len(x) > 1 else np.nan
+        data[c] = (x - centre) / sd
     return data
 
 
@@ -157,15 +187,16 @@ def testable(h: Hypothesis, data: pd.DataFrame, n_params: int) -> str:
     return ""
 
 
-def fit(h: Hypothesis, data: pd.DataFrame, weighted: bool = False) -> Fit:
-    """Fit the hypothesis model; the tested coefficient with its 95 % interval."""
-    if weighted:
-        data = data[data["weight"].notna()]
-    data = data.assign(_w=data["weight"] / data["weight"].mean()) if weighted else data
+def fit(h: Hypothesis, data: pd.DataFrame) -> Fit:
+    """Fit the hypothesis model, complete case and unweighted; the tested coefficient with its
+    95 % interval. Without a finite maximum of the likelihood (separation) no estimate."""
+    separated = separation(h, data)
+    if separated:
+        return Fit(n=len(data), note=separated)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            result = _fit(h, data, weighted)
+            result = _fit(h, data)
         except (np.linalg.LinAlgError, ValueError) as exc:
             return Fit(n=len(data), note=f"Modell nicht schätzbar: {exc}")
     term = h.test
@@ -177,92 +208,110 @@ def fit(h: Hypothesis, data: pd.DataFrame, weighted: bool = False) -> Fit:
                float(result.bse[term]), len(data), note, result)  # fmt: skip
 
 
-def _fit(h: Hypothesis, data: pd.DataFrame, weighted: bool):
-    # The controls enter as pandas categoricals with the levels present, in patsy's sorted
-    # order, and without the C() wrapper (which hides the categorical from patsy): the same
-    # model, without patsy checking every value of a text column one by one.
+def _categorical_controls(h: Hypothesis, data: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The controls as pandas categoricals with the levels present, in patsy's sorted order, and
+    the formula without the C() wrapper (which hides the categorical from patsy): the same
+    model, without patsy checking every value of a text column one by one."""
     data = data.assign(
-        **{c: pd.Categorical(data[c], categories=sorted(data[c].unique())) for c in CATEGORICAL if c in data}
+        **{c: pd.Categorical(data[c], categories=sorted(data[c].dropna().unique())) for c in CATEGORICAL if c in data}
     )
-    formula = re.sub(r"\bC\((" + "|".join(CATEGORICAL) + r")\)", r"\1", h.formula)
+    return data, re.sub(r"\bC\((" + "|".join(CATEGORICAL) + r")\)", r"\1", h.formula)
+
+
+def _fit(h: Hypothesis, data: pd.DataFrame):
+    data, formula = _categorical_controls(h, data)
     if h.model == "ols":
-        if weighted:
-            return smf.wls(formula, data, weights=data["_w"]).fit(cov_type="HC3")
         return smf.ols(formula, data).fit(cov_type="HC3")
     if h.model == "logit":
-        if weighted:
-            return smf.glm(formula, data, family=sm.families.Binomial(), var_weights=data["_w"]).fit(cov_type="HC0")
         return smf.logit(formula, data).fit(disp=False)
     if h.model == "ordinal":
         data = data.assign(**{h.outcome: pd.Categorical(data[h.outcome], ordered=True)})
-        model = WeightedOrderedModel.from_formula(
-            formula, data, distr="logit", case_weights=data["_w"].to_numpy() if weighted else None
-        )
-        return model.fit(method="bfgs", disp=False, maxiter=500, cov_type="HC0" if weighted else "nonrobust")
+        model = WeightedOrderedModel.from_formula(formula, data, distr="logit")
+        return model.fit(method="bfgs", disp=False, maxiter=500)
     raise ValueError(f"unknown model {h.model!r}")
+
+
+def fit_design(h: Hypothesis, data: pd.DataFrame, design: survey.Design) -> Fit:
+    """Design-based fit (R's `svyglm` for OLS and logit, `svyolr` for ordered logit) of the
+    complete cases `data` (prepared with weights) within `design`: rows of the design that are
+    not complete cases count as zero (domain); intervals and p from t with the design df."""
+    separated = separation(h, data)
+    if separated:
+        return Fit(n=len(data), note=f"gewichtet: {separated}")
+    rows = design.data["response_row"] if "response_row" in design.data else design.data.index
+    prepared = data.drop(columns="weight").reindex(rows).reset_index(drop=True)
+    frame, formula = _categorical_controls(h, prepared)
+    target = replace(design, data=design.data.drop(columns=[c for c in frame if c in design.data]).join(frame))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            if h.model == "ordinal":
+                result = survey.olr(target, formula)
+            else:
+                result = survey.glm(target, formula, "gaussian" if h.model == "ols" else "binomial")
+        except (np.linalg.LinAlgError, ValueError) as exc:
+            return Fit(n=len(data), note=f"gewichtet nicht schätzbar: {exc}")
+    if h.test not in result.params.index:
+        return Fit(n=len(data), note=f"Term {h.test} gewichtet nicht im Modell (kollinear)")
+    ci = result.conf_int().loc[h.test]
+    note = "" if result.converged else "gewichtete Schätzung nicht konvergiert"
+    return Fit(float(result.params[h.test]), float(ci["low"]), float(ci["high"]), float(result.pvalues[h.test]),
+               float(result.bse[h.test]), result.n, note, result)  # fmt: skip
+
+
+def census_fit(h: Hypothesis, frame: pd.DataFrame) -> Fit:
+    """The weighted fit of `h` on an analysis frame whose `weight` column is the only design
+    feature (a census with known weights, e.g. inclusion probabilities): the value a
+    survey's fit estimates (`analysis.validation`)."""
+    frame = frame[frame["weight"].notna()].reset_index(drop=True)
+    return fit_design(h, _prepare(h, frame, weighted=True), survey.Design.from_frame(frame, weights="weight"))
+
+
+def separation(h: Hypothesis, data: pd.DataFrame) -> str:
+    """Why the (ordered) logit likelihood has no finite maximum, or "" when it has one.
+
+    Complete or quasi-complete separation: some direction (beta, thresholds) != 0 keeps every
+    observation's linear predictor within its category's thresholds, x_i beta in
+    [c_(y_i - 1), c_y_i], with at least one strictly inside; then the likelihood grows without
+    bound along it. Found as a linear programme (maximise the slack within |beta|, |c| <= 1;
+    Konis 2007 for the binary case). The terms with a non-zero direction are named."""
+    if h.model == "ols" or len(data) == 0:
+        return ""
+    frame, formula = _categorical_controls(h, data)
+    rhs = formula.split("~", 1)[1]
+    design = smf.ols(f"_y ~ {rhs}", frame.assign(_y=0.0))
+    x = pd.DataFrame(design.exog, columns=design.exog_names).drop(columns="Intercept", errors="ignore")
+    y = pd.Categorical(frame.loc[design.data.row_labels, h.outcome], ordered=True).codes
+    k, p = int(y.max()) + 1, x.shape[1]
+    xv = x.to_numpy(dtype=float)
+    xv = xv / np.maximum(np.abs(xv).max(axis=0), 1e-12)  # comparable scales
+    n = len(y)
+    # variables: beta (p), thresholds c_1..c_(k-1); constraints A v <= 0
+    rows, objective = [], np.zeros(p + k - 1)
+    for i in range(n):
+        if y[i] < k - 1:  # x beta <= c_y
+            a = np.concatenate([xv[i], -np.eye(k - 1)[y[i]]])
+            rows.append(a)
+            objective += a
+        if y[i] > 0:  # c_(y-1) <= x beta
+            a = np.concatenate([-xv[i], np.eye(k - 1)[y[i] - 1]])
+            rows.append(a)
+            objective += a
+    for j in range(k - 2):  # ordered thresholds
+        rows.append(np.eye(p + k - 1)[p + j] - np.eye(p + k - 1)[p + j + 1])
+    res = optimize.linprog(objective, A_ub=np.array(rows), b_ub=np.zeros(len(rows)), bounds=[(-1, 1)] * (p + k - 1),
+                           method="highs")  # fmt: skip
+    if res.status != 0 or -res.fun < 1e-7 * n:
+        return ""
+    terms = [name for name, b in zip(x.columns, res.x[:p]) if abs(b) > 1e-6]
+    return "nicht prüfbar: (quasi-)vollständige Trennung, keine endliche Schätzung" + (
+        f" (betrifft {', '.join(terms)})" if terms else ""
+    )
 
 
 def _converged(result) -> bool:
     info = getattr(result, "mle_retvals", None)
     return True if not info else bool(info.get("converged", True))
-
-
-class WeightedOrderedModel(OrderedModel):
-    """Ordered logit whose log-likelihood contributions are multiplied by case weights
-    (a pseudo-likelihood; use a sandwich covariance). The logistic cdf and pdf come from
-    `scipy.special.expit` instead of `scipy.stats.logistic`: the same values, without the
-    per-call overhead that dominated the numerical gradients."""
-
-    def cdf(self, x):
-        return special.expit(x) if self.distr is stats.logistic else super().cdf(x)
-
-    def pdf(self, x):
-        if self.distr is not stats.logistic:
-            return super().pdf(x)
-        p = special.expit(x)
-        return p * (1 - p)
-
-    def __init__(self, endog, exog, case_weights=None, **kwargs):
-        super().__init__(endog, exog, **kwargs)
-        self.case_weights = None if case_weights is None else np.asarray(case_weights, dtype=float)
-
-    def loglikeobs(self, params):
-        ll = super().loglikeobs(params)
-        return ll if self.case_weights is None else ll * self.case_weights
-
-    def score_obs(self, params, **kwds):
-        """Analytic gradient of `loglikeobs` for the logit link (numerical otherwise): with
-        u, l the upper and lower bounds of the observed category and P = F(u) - F(l),
-        d/d beta = -(f(u) - f(l)) / P * x and d/d theta_j = (f(u) [j = upper] - f(l) [j = lower]) / P,
-        chained through theta_1 = a_1, theta_j = theta_(j-1) + exp(a_j)."""
-        if self.distr is not stats.logistic:
-            return super().score_obs(params, **kwds)
-        low, upp = self._bounds(params)
-        f_low, f_upp = self.pdf(low), self.pdf(upp)
-        prob = self.prob(low, upp) + 1e-20  # as in `loglikeobs`
-        d_beta = -((f_upp - f_low) / prob)[:, None] * np.asarray(self.exog)
-        n_thresh = self.k_levels - 1
-        y = np.asarray(self.endog, dtype=int)
-        rows = np.arange(len(y))
-        d_theta = np.zeros((len(y), n_thresh))
-        upper, lower = y < n_thresh, y > 0
-        d_theta[rows[upper], y[upper]] += f_upp[upper] / prob[upper]
-        d_theta[rows[lower], y[lower] - 1] -= f_low[lower] / prob[lower]
-        a = np.asarray(params)[-n_thresh:]
-        chain = np.tril(np.ones((n_thresh, n_thresh))) * np.concatenate(([1.0], np.exp(a[1:])))
-        score = np.column_stack([d_beta, d_theta @ chain])
-        return score if self.case_weights is None else score * self.case_weights[:, None]
-
-    def score(self, params):
-        return self.score_obs(params).sum(axis=0)
-
-    def hessian(self, params):
-        """Central differences of the analytic score: k score evaluations instead of the
-        about 2k² log-likelihood evaluations of statsmodels' numerical Hessian."""
-        if self.distr is not stats.logistic:
-            return super().hessian(params)
-        h = approx_fprime(np.asarray(params, dtype=float), self.score, centered=True)
-        return (h + h.T) / 2
 
 
 def fit_mice(h: Hypothesis, frame: pd.DataFrame, n_imputations: int = 10, seed: int = 20261122) -> Fit:
@@ -354,17 +403,25 @@ class Results:
     fits: dict
 
 
-def run(responses: pd.DataFrame, hypotheses_path: Path = config.HYPOTHESES, mice: bool = True) -> Results:
-    """Test every registered hypothesis on the processed responses."""
+def run(
+    responses: pd.DataFrame,
+    hypotheses_path: Path = config.HYPOTHESES,
+    mice: bool = True,
+    margins: pd.DataFrame | None = None,
+) -> Results:
+    """Test every registered hypothesis on the processed responses; the weighted fits use the
+    weighting design rebuilt from `margins` (the register margins the weights were raked to;
+    default: the committed ones)."""
     hyps, alpha = registry(hypotheses_path)
     frame = analysis_frame(responses)
+    design = weighting_design(responses, margins)
     rows, diags, fits = [], [], {}
     for h in hyps:
         data = _prepare(h, frame)
         n_params = _n_params(h, data)
         why = testable(h, data, n_params)
         cc = Fit(n=len(data), note=why) if why else fit(h, data)
-        wt = Fit() if why else fit(h, data, weighted=True)
+        wt = Fit() if why or design is None else fit_design(h, _prepare(h, frame, weighted=True), design)
         mi = Fit() if why or not mice else fit_mice(h, frame)
         fits[h.id] = cc
         diags.append(diagnostics(h, cc))
@@ -383,6 +440,13 @@ def run(responses: pd.DataFrame, hypotheses_path: Path = config.HYPOTHESES, mice
     return Results(table[RESULT_COLUMNS], pd.DataFrame(diags), fits)
 
 
+def weighting_design(responses: pd.DataFrame, margins: pd.DataFrame | None = None) -> survey.Design | None:
+    """The calibrated design of the register weights (None when the responses have none)."""
+    if "weight" not in responses or responses["weight"].isna().all():
+        return None
+    return weighting.load(responses, register.read_margins() if margins is None else margins).design
+
+
 def model_summary(results: Results, hypothesis_id: str):
     """The statsmodels summary of one hypothesis' verdict model, or why there is none."""
     f = results.fits[hypothesis_id]
@@ -398,14 +462,17 @@ def _n_params(h: Hypothesis, data: pd.DataFrame) -> int:
 
 
 def adjust(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    """Holm and Benjamini-Hochberg adjusted p-values across the tested hypotheses, and verdicts."""
+    """Holm and Benjamini-Hochberg adjusted p-values within each `family` of the registry
+    (all hypotheses one family when the column is absent), and verdicts."""
     table = table.copy()
     tested = table["p"].notna()
     table["p_holm"] = np.nan
     table["p_bh"] = np.nan
-    if tested.any():
-        table.loc[tested, "p_holm"] = multipletests(table.loc[tested, "p"], alpha=alpha, method="holm")[1]
-        table.loc[tested, "p_bh"] = multipletests(table.loc[tested, "p"], alpha=alpha, method="fdr_bh")[1]
+    families = table["family"] if "family" in table else pd.Series("", index=table.index)
+    for family in families[tested].unique():
+        rows = tested & (families == family)
+        table.loc[rows, "p_holm"] = multipletests(table.loc[rows, "p"], alpha=alpha, method="holm")[1]
+        table.loc[rows, "p_bh"] = multipletests(table.loc[rows, "p"], alpha=alpha, method="fdr_bh")[1]
     sign = np.where(table["direction"] == "positive", 1, -1)
     confirmed = tested & (table["p_holm"] < alpha) & (np.sign(table["estimate"]) == sign)
     table["verdict_de"] = np.where(~tested, "nicht prüfbar", np.where(confirmed, "bestätigt", "nicht bestätigt"))

@@ -283,9 +283,11 @@ FORMATS = {
 
 
 def simulate(n: int, seed: int, export_format: str = "limesurvey", register_path: Path | None = None,
-             options: dict | None = None):  # fmt: skip
+             options: dict | None = None, population: pd.DataFrame | None = None):  # fmt: skip
     """Simulate `n` exported rows. Returns (export frame, truth rows, Truth). `options`: the
-    LimeSurvey export options (`LIMESURVEY_OPTIONS`; LimeSurvey formats only)."""
+    LimeSurvey export options (`LIMESURVEY_OPTIONS`; LimeSurvey formats only). With
+    `population` (from `population()`), the units and their answers are drawn from that fixed
+    finite population instead of being generated for this survey."""
     if export_format not in FORMATS:
         raise ValueError(f"unbekanntes Format {export_format!r}: möglich sind {', '.join(FORMATS)}")
     if n < 20:
@@ -296,14 +298,18 @@ def simulate(n: int, seed: int, export_format: str = "limesurvey", register_path
     rng = np.random.default_rng(seed)
     cb = codebook.load()
     truth = Truth(seed=seed, n=n, export_format=export_format, export_options=options)
-    frame = _frame(rng, register_path)
-    truth.frame = "register" if register_path else "margins"
-
     n_test = truth.n_test
     n_dup = int(round(truth.share_duplicate * n))
     n_units = n - n_test - n_dup
-    units = _draw_units(frame, n_units, truth, rng)
-    answers = _answers(units, truth, cb, rng)
+    if population is None:
+        frame = _frame(rng, register_path)
+        truth.frame = "register" if register_path else "margins"
+        units = _draw_units(frame, n_units, truth, rng)
+        answers = _answers(units, truth, cb, rng)
+    else:
+        truth.frame = "population"
+        drawn = _draw_index(population["population_true"], population["unit_type"], n_units, truth, rng)
+        answers = population.iloc[drawn].reset_index(drop=True)
     answers = _plant_record_mess(answers, truth, cb, rng, n_dup)
     answers = answers.sample(frac=1, random_state=rng.integers(1 << 31)).reset_index(drop=True)
     answers["id"] = np.arange(1, len(answers) + 1)
@@ -385,12 +391,37 @@ def _synthetic_names(n: int, unit_type: pd.Series, rng: np.random.Generator) -> 
 
 
 def _draw_units(frame: pd.DataFrame, n: int, t: Truth, rng: np.random.Generator) -> pd.DataFrame:
-    p = (
-        frame["population"].to_numpy(float) ** t.selection_exponent
-        * frame["unit_type"].map(t.type_propensity).to_numpy()
-    )
-    idx = rng.choice(len(frame), size=min(n, len(frame)), replace=False, p=p / p.sum())
-    return frame.iloc[np.sort(idx)].reset_index(drop=True)
+    return frame.iloc[_draw_index(frame["population"], frame["unit_type"], n, t, rng)].reset_index(drop=True)
+
+
+def selection_size(inhabitants: pd.Series, unit_type: pd.Series, t: Truth) -> np.ndarray:
+    """Each unit's size measure for the draw: population ** exponent x propensity of its type."""
+    return inhabitants.to_numpy(float) ** t.selection_exponent * unit_type.map(t.type_propensity).to_numpy()
+
+
+def _draw_index(inhabitants: pd.Series, unit_type: pd.Series, n: int, t: Truth, rng: np.random.Generator):
+    """Positions of `n` units drawn without replacement with probability proportional to size."""
+    p = selection_size(inhabitants, unit_type, t)
+    return np.sort(rng.choice(len(p), size=min(n, len(p)), replace=False, p=p / p.sum()))
+
+
+def population(seed: int, register_path: Path | None = None) -> pd.DataFrame:
+    """A fixed finite population: every unit of the frame with its answers, generated once by
+    the same process as a survey's (effects, standardisation and shares at the population
+    level), to draw surveys from (`simulate(..., population=...)`) and to fit the census."""
+    rng = np.random.default_rng([seed, 3])
+    truth = Truth(seed=seed, n=0, export_format="limesurvey")
+    return _answers(_frame(rng, register_path), truth, codebook.load(), rng)
+
+
+def write_population(population: pd.DataFrame, seed: int, out: Path) -> list[Path]:
+    """The whole population as one LimeSurvey export without record mess (a census)."""
+    answers = population.assign(id=np.arange(1, len(population) + 1))
+    export = _to_limesurvey(answers, codebook.load())
+    truth_rows = answers[["id", "unit_key", "official_name", "planted_type", "maturity_latent", "role",
+                          "duplicate_group", "expected_outcome", "planted_example_topics"]]  # fmt: skip
+    truth = Truth(seed=seed, n=len(answers), export_format="limesurvey", frame="population")
+    return write_export(export, truth_rows.rename(columns={"id": "response_id"}), truth, out)
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -1054,8 +1085,3 @@ def write_lss(path: Path, cb: codebook.Codebook | None = None, sid: int = 123456
     return files.write_text(
         path, '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(doc, encoding="unicode") + "\n"
     )
-
-
-def default_register() -> Path | None:
-    """The shared register when it lies beside the project, else None (synthetic frame)."""
-    return config.SHARED_REGISTER if config.SHARED_REGISTER.is_file() else None

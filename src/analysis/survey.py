@@ -13,14 +13,35 @@ by PSU within strata, and stages below the first add their variance scaled by th
 sampling fraction. Results agree with R `survey` 4.1 on its own examples (see
 `tests/test_survey.py`). Missing values of the estimated variable count as zero contributions
 in their PSU (the domain approach, identical to R's `na.rm=TRUE`).
+
+Beyond means and totals: design effects (`svymean(..., deff=TRUE)`), domain estimates by group
+(:func:`by`, R's `svyby`), logit intervals for shares (:func:`ci_prop`, `svyciprop(method="logit")`),
+calibration to numeric totals (:meth:`Design.calibrate_totals`, R's `calibrate` with linear,
+raking or logit distance), lonely-PSU rules (R's `options(survey.lonely.psu=...)`), replicate-weight
+designs (:class:`ReplicateDesign`: JK1, JKn and bootstrap as `as.svrepdesign`, with the MSE option)
+and design-based regression (:func:`glm`, :func:`olr`: R's `svyglm` and `svyolr`, standard errors
+from the design variance of the estimating-equation scores, `svy.varcoef`, and design degrees of
+freedom for intervals and tests).
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
+import statsmodels.api as sm
+from scipy import special, stats
+from statsmodels.miscmodels.ordinal_model import OrderedModel
+from statsmodels.tools.numdiff import approx_fprime
+
+#: R's options for a stratum with a single PSU (`survey.lonely.psu`).
+LONELY_PSU = ("fail", "remove", "certainty", "adjust", "average")
+
+
+class RakingWarning(UserWarning):
+    """Raking stopped after its last sweep without converging."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +75,10 @@ class Design:
     clusters  columns of cluster ids, one per stage (default: each row is its own PSU)
     fpc       columns of finite population corrections, one per stage: population sizes (all
               values >= 1) or sampling fractions (all values <= 1); default: with replacement
+    lonely_psu  a stratum with one PSU: "fail" (R's default), "remove", "certainty", "adjust"
+              (centred at the grand mean) or "average" (R's `survey.lonely.psu`)
+    adjust_domain_lonely  apply `lonely_psu` also to a domain with one PSU of a stratum
+              (R's `survey.adjust.domain.lonely`)
     """
 
     data: pd.DataFrame
@@ -63,6 +88,8 @@ class Design:
     popsize: np.ndarray | None  # rows x stages, or None
     sampsize: np.ndarray  # rows x stages: PSUs sampled in the row's stratum / parent cluster
     calibrations: tuple = field(default=())
+    lonely_psu: str = "fail"
+    adjust_domain_lonely: bool = False
 
     @classmethod
     def from_frame(
@@ -72,7 +99,11 @@ class Design:
         strata: str | None = None,
         clusters: str | list[str] | None = None,
         fpc: str | list[str] | None = None,
+        lonely_psu: str = "fail",
+        adjust_domain_lonely: bool = False,
     ) -> Design:
+        if lonely_psu not in LONELY_PSU:
+            raise ValueError(f"lonely_psu must be one of {LONELY_PSU}")
         data = data.reset_index(drop=True)
         n = len(data)
         if n == 0:
@@ -115,7 +146,7 @@ class Design:
                 raise ValueError("fpc implies more than 100 % sampled in some stratum")
         if weights is None and pop is not None:  # weights implied by the sampling fractions
             w = np.prod(pop / samp, axis=1)
-        return cls(data, w, st, clus, pop, samp)
+        return cls(data, w, st, clus, pop, samp, (), lonely_psu, adjust_domain_lonely)
 
     # --- calibration -------------------------------------------------------------------
     def post_stratify(self, by: str | list[str], population: pd.Series | dict) -> Design:
@@ -127,8 +158,9 @@ class Design:
         """Iterative proportional fitting to several margins, as R's `rake`.
 
         Stops when no cell of the joint table of all margin variables changes by `epsilon` or
-        more between sweeps (`epsilon` < 1 is taken as a fraction of the total weight).
-        Raises if that does not happen within `max_iter` sweeps.
+        more between sweeps (`epsilon` < 1 is taken as a fraction of the total weight). If that
+        does not happen within `max_iter` sweeps it warns (`RakingWarning`) and returns the
+        weights of the last sweep, as R does.
         """
         cells = [self._cells(list(by) if isinstance(by, tuple) else by, pop) for by, pop in margins.items()]
         cols = [c for by in margins for c in ((by,) if isinstance(by, str) else by)]
@@ -142,10 +174,13 @@ class Design:
                 weights, ps = _apply(codes, target, weights)
                 steps.append(ps)
             after = np.bincount(joint, weights)
-            if np.abs(after - before).max() < tol:
-                return replace(self, weights=weights, calibrations=(*self.calibrations, _Raking(tuple(steps))))
+            converged = np.abs(after - before).max() < tol
+            if converged:
+                break
             before = after
-        raise RuntimeError(f"raking did not converge in {max_iter} sweeps")
+        else:
+            warnings.warn(f"raking did not converge after {max_iter} sweeps", RakingWarning, stacklevel=2)
+        return replace(self, weights=weights, calibrations=(*self.calibrations, _Raking(tuple(steps))))
 
     def calibrate(
         self,
@@ -159,10 +194,43 @@ class Design:
         regression on the margin cells. Raises if no solution is found (bounds too tight)."""
         x, t = self._indicators(margins)
         if bounds is None:  # raking: iterative proportional fitting to full convergence
-            weights = self.rake(margins, max_iter=max(max_iter, 1000), epsilon=1e-10).weights
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", RakingWarning)
+                try:
+                    weights = self.rake(margins, max_iter=max(max_iter, 1000), epsilon=1e-10).weights
+                except RakingWarning:
+                    raise RuntimeError("calibration failed: raking did not converge") from None
         else:
-            weights = self.weights * _solve_calibration(x, self.weights, t, bounds, max_iter)
+            weights = self.weights * _solve_calibration(x, self.weights, t, "logit", bounds, max_iter, 1e-10)
         return replace(self, weights=weights, calibrations=(*self.calibrations, _Greg(x, self.weights)))
+
+    def calibrate_totals(
+        self,
+        x: pd.DataFrame,
+        totals,
+        calfun: str = "linear",
+        bounds: tuple[float, float] | None = None,
+        max_iter: int = 50,
+        epsilon: float = 1e-7,
+    ) -> Design:
+        """Calibrate to known population totals of the columns of `x` (numeric auxiliaries and
+        indicators, an intercept column for the population size), as R's `calibrate`:
+        `calfun` "linear" (GREG; with `bounds` truncated linear), "raking" or "logit" (needs
+        `bounds`), `bounds` on the ratio new / old weight. Converged when every total is met to
+        `epsilon` relative to (1 + |total|). Standard errors use the residuals of the weighted
+        regression on `x`. Raises if no solution is found."""
+        xm = np.asarray(x, dtype=float)
+        if xm.ndim == 1:
+            xm = xm[:, None]
+        if np.isnan(xm).any():
+            raise ValueError("calibration variables have missing values")
+        t = np.asarray(totals, dtype=float)
+        if calfun == "linear" and bounds is None:  # explicit: g = 1 + x lambda
+            lam = np.linalg.solve((xm * self.weights[:, None]).T @ xm, t - xm.T @ self.weights)
+            g = 1 + xm @ lam
+        else:
+            g = _solve_calibration(xm, self.weights, t, calfun, bounds, max_iter, epsilon)
+        return replace(self, weights=self.weights * g, calibrations=(*self.calibrations, _Greg(xm, self.weights)))
 
     def calibrated(self, margins: dict[str | tuple, pd.Series | dict], weights: np.ndarray) -> Design:
         """This design after a calibration to `margins` that gave `weights` (e.g. read back
@@ -201,8 +269,10 @@ class Design:
         return replace(self, weights=np.asarray(weights, dtype=float), calibrations=())
 
     # --- variance ----------------------------------------------------------------------
-    def variance(self, influence: np.ndarray) -> np.ndarray:
-        """Covariance matrix of the estimator whose influence values (rows x k) are given."""
+    def variance(self, influence: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+        """Covariance matrix of the estimator whose influence values (rows x k) are given;
+        `present` (True per row of the domain) tells which PSUs the domain has, for
+        `adjust_domain_lonely`."""
         x = np.asarray(influence, dtype=float).reshape(len(self.weights), -1)
         for cal in self.calibrations:
             if isinstance(cal, _Greg):
@@ -213,7 +283,15 @@ class Design:
             for _ in range(sweeps):
                 for ps in steps:
                     x = _residualise(x, ps, raking=isinstance(cal, _Raking))
-        return _multistage(x, self.strata, self.clusters, self.sampsize, self.popsize)
+        present = np.ones(len(x), dtype=bool) if present is None else np.asarray(present, dtype=bool)
+        rules = (self.lonely_psu, self.adjust_domain_lonely, present)
+        return _multistage(x, self.strata, self.clusters, self.sampsize, self.popsize, rules)
+
+    def degf(self, rows: np.ndarray | None = None) -> int:
+        """Design degrees of freedom: PSUs minus strata (R's `degf`), of `rows` (True per row
+        of a domain or of the complete cases; R counts those of `subset(design, rows)`)."""
+        inset = np.ones(len(self.weights), dtype=bool) if rows is None else np.asarray(rows, dtype=bool)
+        return int(len(np.unique(self.clusters[inset, 0])) - len(np.unique(self.strata[inset])))
 
     @property
     def kish_deff(self) -> float:
@@ -222,36 +300,54 @@ class Design:
         return float(len(w) * np.sum(w**2) / np.sum(w) ** 2)
 
 
-def _solve_calibration(x, d, totals, bounds, max_iter) -> np.ndarray:
-    """Damped Newton for the bounded logit g-weights g = F(x @ lam), sum(d * g * x) = totals."""
-    lo, hi = bounds
-    if not lo < 1 < hi:
+def _calfun(calfun: str, bounds):
+    """g = F(u) and dF/du of R's calibration distances (cal.linear, cal.raking, cal.logit)."""
+    lo, hi = bounds if bounds is not None else (-np.inf, np.inf)
+    if calfun == "linear":
+        return lambda u: (np.clip(1 + u, lo, hi), ((1 + u > lo) & (1 + u < hi)).astype(float))
+    if calfun == "raking":
+
+        def raking(u):
+            g = np.exp(np.clip(u, -700, 700))
+            return g, g
+
+        return raking
+    if calfun == "logit":
+        if bounds is None or not lo < 1 < hi:
+            raise ValueError("logit calibration needs bounds with lower < 1 < upper")
+        a = (hi - lo) / ((1 - lo) * (hi - 1))
+
+        def logit(u):
+            e = np.exp(np.clip(a * u, -700, 700))
+            g = (lo * (hi - 1) + hi * (1 - lo) * e) / ((hi - 1) + (1 - lo) * e)
+            return g, (g - lo) * (hi - g) * a / (hi - lo)
+
+        return logit
+    raise ValueError(f"unknown calibration function {calfun!r}")
+
+
+def _solve_calibration(x, d, totals, calfun, bounds, max_iter, epsilon) -> np.ndarray:
+    """g-weights g = F(x @ lam) with sum(d * g * x) = totals, as R's grake: Newton steps with a
+    generalised inverse (halved only where they leave F's domain) until every total is met to
+    `epsilon` relative to 1 + |total|. Raises when that fails (e.g. bounds too tight)."""
+    if bounds is not None and not bounds[0] < 1 < bounds[1]:
         raise ValueError("bounds must satisfy lower < 1 < upper")
-    a = (hi - lo) / ((1 - lo) * (hi - 1))
-
-    def f(u):
-        e = np.exp(np.clip(a * u, -700, 700))
-        g = (lo * (hi - 1) + hi * (1 - lo) * e) / ((hi - 1) + (1 - lo) * e)
-        return g, (g - lo) * (hi - g) * a / (hi - lo)
-
+    f = _calfun(calfun, bounds)
     lam = np.zeros(x.shape[1])
-    scale = max(1.0, np.abs(totals).max())
     g, dg = f(x @ lam)
-    residual = totals - x.T @ (d * g)
     for _ in range(max_iter):
-        if np.abs(residual).max() < 1e-10 * scale:
+        misfit = totals - x.T @ (d * g)
+        if np.all(np.abs(misfit) / (1 + np.abs(totals)) < epsilon):
             return g
-        jac = (x * (d * dg)[:, None]).T @ x
-        step = np.linalg.lstsq(jac, residual, rcond=None)[0]
-        for _ in range(30):  # halve the step until the residual shrinks
-            g_new, dg_new = f(x @ (lam + step))
-            res_new = totals - x.T @ (d * g_new)
-            if np.linalg.norm(res_new) < np.linalg.norm(residual):
+        step = np.linalg.pinv((x * (d * dg)[:, None]).T @ x, rcond=256 * np.finfo(float).eps) @ misfit
+        lam = lam + step
+        g, dg = f(x @ lam)
+        for _ in range(50):
+            if np.isfinite(g).all() and np.isfinite(dg).all():
                 break
             step = step / 2
-        else:
-            break
-        lam, g, dg, residual = lam + step, g_new, dg_new, res_new
+            lam = lam - step
+            g, dg = f(x @ lam)
     raise RuntimeError("calibration failed: no weights meet the margins within the bounds")
 
 
@@ -300,36 +396,55 @@ def _greg_residuals(x: np.ndarray, cal: _Greg, weights: np.ndarray) -> np.ndarra
     return (u - cal.indicators @ coef) * weights[:, None]
 
 
-def _multistage(x, strata, clusters, sampsize, popsize) -> np.ndarray:
-    v = _onestage(x, strata, clusters[:, 0], sampsize[:, 0], None if popsize is None else popsize[:, 0])
+def _multistage(x, strata, clusters, sampsize, popsize, rules=("fail", False, None)) -> np.ndarray:
+    first = None if popsize is None else popsize[:, 0]
+    v = _onestage(x, strata, clusters[:, 0], sampsize[:, 0], first, rules)
     if popsize is not None and clusters.shape[1] > 1:
+        lonely, adjust_domain, present = rules
         for psu in np.unique(clusters[:, 0]):
             rows = clusters[:, 0] == psu
-            first = np.flatnonzero(rows)[0]
-            sub = _multistage(
-                x[rows], np.zeros(rows.sum(), dtype=int), clusters[rows, 1:], sampsize[rows, 1:], popsize[rows, 1:]
-            )
-            v = v + sub * sampsize[first, 0] / popsize[first, 0]
+            top = np.flatnonzero(rows)[0]
+            sub_rules = (lonely, adjust_domain, None if present is None else present[rows])
+            sub = _multistage(x[rows], np.zeros(rows.sum(), dtype=int), clusters[rows, 1:], sampsize[rows, 1:],
+                              popsize[rows, 1:], sub_rules)  # fmt: skip
+            v = v + sub * sampsize[top, 0] / popsize[top, 0]
     return v
 
 
-def _onestage(x, strata, psu, nsampled, popsize) -> np.ndarray:
+def _onestage(x, strata, psu, nsampled, popsize, rules=("fail", False, None)) -> np.ndarray:
+    """Between-PSU variance summed over strata (R's onestage/onestrat), with R's rules for a
+    stratum that has one PSU and, with `adjust_domain`, for a domain that has one PSU of a
+    stratum (`present`: the domain's rows). "adjust" centres a lonely PSU at the grand mean of
+    all PSU totals (as documented, and as survey's own tests expect since 4.2; survey 4.1 left
+    the total uncentred, which differs for totals, not for means)."""
+    lonely, adjust_domain, present = rules
+    present = np.ones(len(x), dtype=bool) if present is None else present
     k = x.shape[1]
     v = np.zeros((k, k))
-    for h in np.unique(strata):
+    levels = np.unique(strata)
+    grand = x.sum(axis=0) / len(np.unique(psu))
+    n_ok = 0
+    for h in levels:
         rows = strata == h
-        n_psu = nsampled[rows][0]
+        n_psu = int(nsampled[rows][0])
         f = 1.0 if popsize is None else (popsize[rows][0] - n_psu) / popsize[rows][0]
         if f < 1e-7:  # everything sampled: no variance from this stratum
+            n_ok += 1
             continue
-        if n_psu < 2:
-            raise ValueError(f"stratum {h} has only one PSU: its variance cannot be estimated")
+        n_sub = len(np.unique(psu[rows & present]))
         totals = pd.DataFrame(x[rows]).groupby(psu[rows]).sum().to_numpy()
         if len(totals) < n_psu:  # PSUs of the stratum without any row of this domain
-            totals = np.vstack([totals, np.zeros((int(n_psu) - len(totals), k))])
-        dev = totals - totals.mean(axis=0)
-        v += dev.T @ dev * f * n_psu / (n_psu - 1)
-    return v
+            totals = np.vstack([totals, np.zeros((n_psu - len(totals), k))])
+        lone = n_psu == 1 or (adjust_domain and n_sub == 1)
+        if n_psu == 1 and lonely == "fail":
+            raise ValueError(f"stratum {h} has only one PSU: its variance cannot be estimated")
+        if lone and lonely == "average":
+            continue  # left out; the other strata's sum is scaled up below
+        totals = totals - (grand if lone and lonely == "adjust" else totals.mean(axis=0))
+        scale = f * n_psu / (n_psu - 1) if n_psu > 1 else f
+        v += totals.T @ totals * scale
+        n_ok += 1
+    return v * len(levels) / n_ok if n_ok else v * np.nan
 
 
 # --- estimators ------------------------------------------------------------------------------
@@ -345,18 +460,44 @@ def _design_matrix(design: Design, column: str) -> tuple[pd.DataFrame, np.ndarra
     return x.fillna(0.0), present
 
 
-def total(design: Design, column: str) -> pd.DataFrame:
-    """Estimated population total of `column` (per category for categorical columns), with SE."""
-    x, present = _design_matrix(design, column)
+def _covariance(design, influence: np.ndarray, replicate, present: np.ndarray) -> np.ndarray:
+    """Covariance by linearisation (`influence`; `present`: the rows with a value), or for a
+    replicate design from the estimates `replicate(weights)` under every replicate."""
+    if isinstance(design, ReplicateDesign):
+        return design.replicate_covariance(replicate)
+    return design.variance(influence, present)
+
+
+def _srs_variance(design, x: np.ndarray, present: np.ndarray, replace_: bool, total: bool) -> np.ndarray:
+    """Variance of the same estimator under simple random sampling of the same size, as R's
+    `deff`: the weighted variance of `x` (n / (n - 1)) over n, without replacement times
+    (N - n) / N; for totals times N²."""
     w = np.where(present, design.weights, 0.0)
-    influence = x.to_numpy() * w[:, None]
+    n, big_n = int(present.sum()), w.sum()
+    xbar = (x * w[:, None]).sum(axis=0) / big_n
+    var = ((x - xbar) ** 2 * w[:, None]).sum(axis=0) / big_n * n / (n - 1)
+    v = var / n * (big_n**2 if total else 1.0)
+    return v if replace_ else v * (big_n - n) / big_n
+
+
+def total(design: Design, column: str, deff: bool | str = False) -> pd.DataFrame:
+    """Estimated population total of `column` (per category for categorical columns), with SE;
+    with `deff` (True, or "replace" for sampling with replacement) the design effect."""
+    x, present = _design_matrix(design, column)
+    xm = x.to_numpy()
+    w = np.where(present, design.weights, 0.0)
+    influence = xm * w[:, None]
     est = influence.sum(axis=0)
-    se = np.sqrt(np.diag(design.variance(influence)))
-    return pd.DataFrame({"estimate": est, "se": se, "n": int(present.sum())}, index=x.columns)
+    cov = _covariance(design, influence, lambda rw: xm.T @ (rw * present[:, None]), present)
+    out = pd.DataFrame({"estimate": est, "se": np.sqrt(np.diag(cov)), "n": int(present.sum())}, index=x.columns)
+    if deff:
+        out["deff"] = np.diag(cov) / _srs_variance(design, xm, present, deff == "replace", total=True)
+    return out
 
 
-def mean(design: Design, column: str) -> pd.DataFrame:
-    """Estimated population mean of `column` (shares per category for categorical ones), with SE."""
+def mean(design: Design, column: str, deff: bool | str = False) -> pd.DataFrame:
+    """Estimated population mean of `column` (shares per category for categorical ones), with SE;
+    with `deff` (True, or "replace" for sampling with replacement) the design effect."""
     x, present = _design_matrix(design, column)
     if not present.any():
         raise ValueError(f"{column!r} has no valid values")
@@ -364,8 +505,11 @@ def mean(design: Design, column: str) -> pd.DataFrame:
     xm = x.to_numpy()
     est = (xm * w[:, None]).sum(axis=0) / w.sum()
     influence = (xm - est) * (w / w.sum())[:, None]
-    se = np.sqrt(np.diag(design.variance(influence)))
-    return pd.DataFrame({"estimate": est, "se": se, "n": int(present.sum())}, index=x.columns)
+    cov = _covariance(design, influence, lambda rw: (xm.T @ (rw * present[:, None])) / (present @ rw), present)
+    out = pd.DataFrame({"estimate": est, "se": np.sqrt(np.diag(cov)), "n": int(present.sum())}, index=x.columns)
+    if deff:
+        out["deff"] = np.diag(cov) / _srs_variance(design, xm, present, deff == "replace", total=False)
+    return out
 
 
 def ratio(design: Design, numerator: str, denominator: str) -> pd.Series:
@@ -381,8 +525,101 @@ def ratio(design: Design, numerator: str, denominator: str) -> pd.Series:
         raise ValueError(f"total of {denominator!r} is zero")
     r = np.sum(w * y) / tx
     influence = (w * (y - r * x) / tx)[:, None]
-    se = float(np.sqrt(design.variance(influence)[0, 0]))
-    return pd.Series({"estimate": r, "se": se, "n": int(present.sum())})
+    cov = _covariance(design, influence, lambda rw: ((y @ rw) / (x @ rw))[None, :], present)
+    return pd.Series({"estimate": r, "se": float(np.sqrt(cov[0, 0])), "n": int(present.sum())})
+
+
+def by(
+    design: Design,
+    column: str,
+    group: str | list[str],
+    statistic: str = "mean",
+    denominator: str | None = None,
+    deff: bool | str = False,
+    covmat: bool = False,
+):
+    """Domain estimates for every group of `group` (R's `svyby`): the `statistic` ("mean",
+    "total" or "ratio" of `column` to `denominator`) in each domain, computed on the whole
+    design with the other rows counting zero. Returns one row per group and variable
+    (estimate, se, n, deff), groups in R's order (the first grouping column varies fastest);
+    with `covmat` also the covariance matrix of the estimates across groups (R's
+    `covmat=TRUE`). Groups without any row are left out."""
+    cols = [group] if isinstance(group, str) else list(group)
+    keys = design.data[cols].astype(object)
+    valid = keys.notna().all(axis=1).to_numpy()
+    tuples = list(keys.itertuples(index=False, name=None))
+    groups = sorted({t for t, v in zip(tuples, valid) if v}, key=lambda t: t[::-1])
+    position = {t: i for i, t in enumerate(groups)}
+    codes = np.array([position[t] if v else -1 for t, v in zip(tuples, valid)])
+    rows, influences, replicates = [], [], []
+    for g, key in enumerate(groups):
+        inside = codes == g
+        sub = replace(design, data=design.data.assign(**{c: design.data[c].where(inside) for c in
+                                                         [column] + ([denominator] if denominator else [])}))  # fmt: skip
+        if statistic == "ratio":
+            r = ratio(sub, column, denominator)
+            res = pd.DataFrame([r], index=[column])
+        else:
+            res = {"mean": mean, "total": total}[statistic](sub, column, deff=deff)
+        infl, rep = _domain_parts(sub, column, statistic, denominator)
+        influences.append(infl)
+        replicates.append(rep)
+        label = key[0] if len(cols) == 1 else key
+        rows.append(res.assign(group=[label] * len(res), variable=res.index))
+    out = pd.concat(rows, ignore_index=True)
+    if not covmat:
+        return out
+    if isinstance(design, ReplicateDesign):
+        cov = design.replicate_covariance(lambda rw: np.vstack([f(rw) for f in replicates]))
+    else:
+        cov = design.variance(np.hstack(influences))
+    return out, cov
+
+
+def _domain_parts(design: Design, column: str, statistic: str, denominator: str | None):
+    """Influence values and replicate function of one domain's estimate (see `by`)."""
+    if statistic == "ratio":
+        y = design.data[column].astype(float).to_numpy()
+        x = design.data[denominator].astype(float).to_numpy()
+        present = ~(np.isnan(y) | np.isnan(x))
+        y, x = np.where(present, y, 0.0), np.where(present, x, 0.0)
+        w = np.where(present, design.weights, 0.0)
+        r = (w @ y) / (w @ x)
+        return (w * (y - r * x) / (w @ x))[:, None], lambda rw: ((y @ rw) / (x @ rw))[None, :]
+    xd, present = _design_matrix(design, column)
+    xm = xd.to_numpy()
+    w = np.where(present, design.weights, 0.0)
+    if statistic == "total":
+        return xm * w[:, None], lambda rw: xm.T @ (rw * present[:, None])
+    est = (xm * w[:, None]).sum(axis=0) / w.sum()
+    return (xm - est) * (w / w.sum())[:, None], lambda rw: (xm.T @ (rw * present[:, None])) / (present @ rw)
+
+
+def logit_interval(estimate, se, df: float, level: float = 0.95, lower: float = 0.0, upper: float = 1.0):
+    """Interval for a value bounded by (`lower`, `upper`) (a share, or a 0-100 index), Wald on
+    the logit scale with t(`df`) and transformed back: always inside the bounds, as R's
+    `svyciprop(method = "logit")`. Returns (low, high); NaN where the estimate sits on a bound."""
+    est, se = np.asarray(estimate, dtype=float), np.asarray(se, dtype=float)
+    p = (est - lower) / (upper - lower)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inner = (p > 0) & (p < 1)
+        centre = special.logit(np.where(inner, p, 0.5))
+        half = stats.t.ppf(0.5 + level / 2, df) * se / (upper - lower) / (p * (1 - p))
+        low = np.where(inner, lower + (upper - lower) * special.expit(centre - half), np.nan)
+        high = np.where(inner, lower + (upper - lower) * special.expit(centre + half), np.nan)
+    return low, high
+
+
+def ci_prop(design: Design, column: str, level: float = 0.95) -> pd.Series:
+    """A share (mean of a 0/1 or 0-1 column) with the logit interval of R's
+    `svyciprop(method="logit")`: design SE, t with the design degrees of freedom of the
+    answering rows."""
+    m = mean(design, column).iloc[0]
+    present = design.data[column].notna().to_numpy()
+    df = design.degf() if isinstance(design, ReplicateDesign) else design.degf(present)
+    low, high = logit_interval(m["estimate"], m["se"], df, level)
+    return pd.Series({"estimate": m["estimate"], "se": m["se"], "ci_low": float(low), "ci_high": float(high),
+                      "df": df, "n": m["n"]})  # fmt: skip
 
 
 def stratified_ratio(design: Design, numerator: str, denominator: str, by: str, totals: dict) -> pd.Series:
@@ -408,3 +645,307 @@ def stratified_ratio(design: Design, numerator: str, denominator: str, by: str, 
         influence[rows] = weight * w[rows] * (y[rows] - r * x[rows]) / tx
     se = float(np.sqrt(design.variance(influence[:, None])[0, 0]))
     return pd.Series({"estimate": est, "se": se, "n": int(present.sum())})
+
+
+class WeightedOrderedModel(OrderedModel):
+    """Ordered logit whose log-likelihood contributions are multiplied by case weights
+    (a pseudo-likelihood; use a sandwich covariance). The logistic cdf and pdf come from
+    `scipy.special.expit` instead of `scipy.stats.logistic`: the same values, without the
+    per-call overhead that dominated the numerical gradients."""
+
+    def cdf(self, x):
+        return special.expit(x) if self.distr is stats.logistic else super().cdf(x)
+
+    def pdf(self, x):
+        if self.distr is not stats.logistic:
+            return super().pdf(x)
+        p = special.expit(x)
+        return p * (1 - p)
+
+    def __init__(self, endog, exog, case_weights=None, **kwargs):
+        super().__init__(endog, exog, **kwargs)
+        self.case_weights = None if case_weights is None else np.asarray(case_weights, dtype=float)
+
+    def loglikeobs(self, params):
+        ll = super().loglikeobs(params)
+        return ll if self.case_weights is None else ll * self.case_weights
+
+    def score_obs(self, params, **kwds):
+        """Analytic gradient of `loglikeobs` for the logit link (numerical otherwise): with
+        u, l the upper and lower bounds of the observed category and P = F(u) - F(l),
+        d/d beta = -(f(u) - f(l)) / P * x and d/d theta_j = (f(u) [j = upper] - f(l) [j = lower]) / P,
+        chained through theta_1 = a_1, theta_j = theta_(j-1) + exp(a_j)."""
+        if self.distr is not stats.logistic:
+            return super().score_obs(params, **kwds)
+        low, upp = self._bounds(params)
+        f_low, f_upp = self.pdf(low), self.pdf(upp)
+        prob = self.prob(low, upp) + 1e-20  # as in `loglikeobs`
+        d_beta = -((f_upp - f_low) / prob)[:, None] * np.asarray(self.exog)
+        n_thresh = self.k_levels - 1
+        y = np.asarray(self.endog, dtype=int)
+        rows = np.arange(len(y))
+        d_theta = np.zeros((len(y), n_thresh))
+        upper, lower = y < n_thresh, y > 0
+        d_theta[rows[upper], y[upper]] += f_upp[upper] / prob[upper]
+        d_theta[rows[lower], y[lower] - 1] -= f_low[lower] / prob[lower]
+        a = np.asarray(params)[-n_thresh:]
+        chain = np.tril(np.ones((n_thresh, n_thresh))) * np.concatenate(([1.0], np.exp(a[1:])))
+        score = np.column_stack([d_beta, d_theta @ chain])
+        return score if self.case_weights is None else score * self.case_weights[:, None]
+
+    def score(self, params):
+        return self.score_obs(params).sum(axis=0)
+
+    def hessian(self, params):
+        """Central differences of the analytic score: k score evaluations instead of the
+        about 2k² log-likelihood evaluations of statsmodels' numerical Hessian."""
+        if self.distr is not stats.logistic:
+            return super().hessian(params)
+        h = approx_fprime(np.asarray(params, dtype=float), self.score, centered=True)
+        return (h + h.T) / 2
+
+
+# --- replicate weights -----------------------------------------------------------------------
+@dataclass(frozen=True)
+class ReplicateDesign:
+    """A design whose variance comes from replicate weights (R's `svrepdesign`):
+    v = scale * sum_r rscales_r (theta_r - centre)², centre the mean of the replicates or, with
+    `mse`, the full-sample estimate. `repweights` are analysis weights, one column per replicate."""
+
+    data: pd.DataFrame
+    weights: np.ndarray
+    repweights: np.ndarray
+    scale: float
+    rscales: np.ndarray
+    mse: bool = False
+    type: str = "other"
+
+    @classmethod
+    def from_frame(
+        cls,
+        data: pd.DataFrame,
+        weights: str,
+        repweights: list[str],
+        scale: float,
+        rscales=None,
+        mse: bool = False,
+        type: str = "other",
+    ) -> ReplicateDesign:
+        """Replicate weights given as columns of analysis weights (e.g. exported from R with
+        `weights(design, "analysis")`)."""
+        data = data.reset_index(drop=True)
+        rw = data[list(repweights)].to_numpy(dtype=float)
+        rs = np.ones(rw.shape[1]) if rscales is None else np.asarray(rscales, dtype=float)
+        return cls(data, data[weights].to_numpy(dtype=float), rw, float(scale), rs, mse, type)
+
+    def replicate_covariance(self, estimate) -> np.ndarray:
+        """Covariance of `estimate(weights)` (weights: rows x m, result: k x m) over the replicates."""
+        full = np.asarray(estimate(self.weights[:, None]), dtype=float).reshape(-1)
+        reps = np.asarray(estimate(self.repweights), dtype=float).reshape(len(full), -1)
+        centre = full if self.mse else reps[:, self.rscales > 0].mean(axis=1)
+        dev = reps - centre[:, None]
+        return self.scale * (dev * self.rscales) @ dev.T
+
+    def degf(self, rows: np.ndarray | None = None) -> int:
+        """Rank of the replicate weights minus one (R's `degf` of a replicate design)."""
+        return int(np.linalg.matrix_rank(self.repweights) - 1)
+
+
+def replicate_design(design: Design, type: str = "JK1", replicates: int = 50, mse: bool = False,
+                     seed: int | None = None) -> ReplicateDesign:  # fmt: skip
+    """Replicate weights for a design, as R's `as.svrepdesign`: "JK1" (delete-one-PSU jackknife,
+    unstratified), "JKn" (jackknife within strata) or "bootstrap" (Canty and Davison's
+    resampling of PSUs within strata, without replacement from the stratum's population when
+    the design has an fpc). First-stage fpc only; not for calibrated designs."""
+    if design.calibrations:
+        raise ValueError("replicate weights for calibrated designs are not supported: calibrate each replicate")
+    psu, strata, w = design.clusters[:, 0], design.strata, design.weights
+    pop = None if design.popsize is None else design.popsize[:, 0]
+    columns, rscales, scale = [], [], 1.0
+    if type == "JK1":
+        if len(np.unique(strata)) > 1:
+            raise ValueError("JK1 needs an unstratified design: use JKn")
+        units = np.unique(psu)
+        n = len(units)
+        f = 1.0 if pop is None else (pop[0] - n) / pop[0]
+        columns = [np.where(psu == u, 0.0, n / (n - 1)) for u in units]
+        rscales, scale = [1.0] * n, f * (n - 1) / n
+    elif type == "JKn":
+        levels = np.unique(strata)
+        kept = 0
+        for h in levels:
+            rows = strata == h
+            units = np.unique(psu[rows])
+            n = len(units)
+            f = 1.0 if pop is None else (pop[rows][0] - n) / pop[rows][0]
+            if f < 1e-7:
+                continue
+            if n == 1:
+                if design.lonely_psu == "fail":
+                    raise ValueError(f"stratum {h} has only one PSU: its variance cannot be estimated")
+                if design.lonely_psu == "adjust":
+                    k = len(levels)
+                    columns.append(np.where(rows, 0.0, k / (k - 1)))
+                    rscales.append((k - 1) / k)
+                    kept += 1
+                continue
+            for u in units:
+                columns.append(np.where(rows, np.where(psu == u, 0.0, n / (n - 1)), 1.0))
+                rscales.append(f * (n - 1) / n)
+                kept += 1
+        if design.lonely_psu == "average" and kept < len(np.unique(psu)):
+            scale = len(np.unique(psu)) / kept
+    elif type == "bootstrap":
+        rng = np.random.default_rng(seed)
+        counts = np.zeros((len(w), replicates))
+        sizes = []
+        for h in np.unique(strata):
+            rows = strata == h
+            units, index = np.unique(psu[rows], return_inverse=True)
+            n = len(units)
+            sizes.append(n)
+            big_n = None if pop is None else int(round(pop[rows][0]))
+            for r in range(replicates):
+                if big_n is None:
+                    draw = rng.integers(0, n, n)
+                else:  # n draws without replacement from the stratum's units repeated to N
+                    draw = rng.permutation(np.resize(rng.permutation(n), big_n))[:n]
+                counts[rows, r] = np.bincount(draw, minlength=n)[index]
+        per_stratum = 1 / np.mean(1 / np.asarray(sizes, dtype=float))
+        columns = list(counts.T)
+        rscales, scale = [1.0] * replicates, per_stratum / ((per_stratum - 1) * (replicates - 1))
+    else:
+        raise ValueError(f"unknown replicate type {type!r}: JK1, JKn or bootstrap")
+    rw = w[:, None] * np.column_stack(columns)
+    return ReplicateDesign(design.data, w, rw, float(scale), np.asarray(rscales, dtype=float), mse, type)
+
+
+# --- design-based regression ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class SurveyFit:
+    """Coefficients of a design-based regression with their covariance and the design degrees
+    of freedom (R: `df.residual` of `svyglm`/`svyolr`); tests and intervals use t(df)."""
+
+    params: pd.Series
+    cov: pd.DataFrame
+    df: int
+    n: int
+    result: object  # the statsmodels fit of the point estimates
+    converged: bool = True
+
+    @property
+    def bse(self) -> pd.Series:
+        return pd.Series(np.sqrt(np.diag(self.cov)), index=self.params.index)
+
+    @property
+    def pvalues(self) -> pd.Series:
+        t = self.params / self.bse
+        return pd.Series(2 * stats.t.sf(np.abs(t), self.df), index=t.index) if self.df > 0 else t * np.nan
+
+    def conf_int(self, level: float = 0.95) -> pd.DataFrame:
+        q = stats.t.ppf(0.5 + level / 2, self.df) if self.df > 0 else np.nan
+        return pd.DataFrame({"low": self.params - q * self.bse, "high": self.params + q * self.bse})
+
+
+_FAMILIES = {"gaussian": sm.families.Gaussian, "binomial": sm.families.Binomial}
+
+
+def _complete_rows(data: pd.DataFrame, formula: str) -> np.ndarray:
+    """Row positions that the formula's model frame keeps (no missing value in any term)."""
+    import statsmodels.formula.api as smf
+
+    outcome, rhs = formula.split("~", 1)
+    frame = data.assign(_y=0.0)
+    rows = smf.ols(f"_y ~ {rhs}", frame).data.row_labels
+    keep = np.zeros(len(data), dtype=bool)
+    keep[data.index.get_indexer(rows)] = True
+    return keep & data[outcome.strip()].notna().to_numpy()
+
+
+def glm(design: Design | ReplicateDesign, formula: str, family: str = "gaussian") -> SurveyFit:
+    """Design-based generalised linear model, as R's `svyglm` ("gaussian": weighted least
+    squares; "binomial": logistic regression, R's `quasibinomial`). Point estimates from the
+    weighted fit (statsmodels GLM, weights scaled to mean 1); covariance by linearisation,
+    inverse information x design covariance of the score totals x inverse information
+    (`svy.varcoef`), through the design's strata, clusters, fpc and calibration, or from refits
+    under every replicate weight. Rows with a missing value count as zero (domain)."""
+    import statsmodels.formula.api as smf
+
+    data = design.data
+    rows = _complete_rows(data, formula)
+    frame = smf.ols(formula, data.loc[rows])
+    y, x = np.asarray(frame.endog, dtype=float), np.asarray(frame.exog, dtype=float)
+    names = list(frame.exog_names)
+    fam = _FAMILIES[family]()
+
+    def fit(weights, start=None):
+        wr = weights[rows]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return sm.GLM(y, x, family=fam, var_weights=wr / wr.mean()).fit(start_params=start, tol=1e-10)
+
+    res = fit(design.weights)
+    if isinstance(design, ReplicateDesign):
+        cov = design.replicate_covariance(
+            lambda w: np.column_stack([fit(w[:, j], res.params).params for j in range(w.shape[1])])
+        )
+    else:
+        influence = np.zeros((len(data), len(names)))
+        influence[rows] = res.model.score_obs(res.params, scale=1.0) @ res.normalized_cov_params
+        cov = design.variance(influence)
+    return SurveyFit(pd.Series(res.params, index=names), pd.DataFrame(cov, index=names, columns=names),
+                     design.degf(rows) + 1 - len(names), int(rows.sum()), res, bool(res.converged))  # fmt: skip
+
+
+def olr(design: Design | ReplicateDesign, formula: str) -> SurveyFit:
+    """Design-based proportional-odds (ordered logit) model, as R's `svyolr`: P(y <= j) =
+    expit(zeta_j - x'beta). The outcome is an ordered categorical (unused levels dropped) or
+    numbers; the thresholds take the place of the formula's intercept. Covariance by linearisation of the weighted
+    likelihood scores (or from replicate refits); thresholds reported as zeta ("a|b"),
+    df = design degrees of freedom minus the number of slopes."""
+    outcome = formula.split("~", 1)[0].strip()
+    data = design.data
+    rows = _complete_rows(data, formula)
+    sub = data.loc[rows]
+    values = sub[outcome]
+    cat = (values.cat.remove_unused_categories().array if isinstance(values.dtype, pd.CategoricalDtype)
+           else pd.Categorical(values, ordered=True))  # fmt: skip
+    cat = pd.Categorical(cat, categories=list(cat.categories), ordered=True)
+    sub = sub.assign(**{outcome: cat})
+
+    def model(weights):
+        wr = weights[rows]
+        return WeightedOrderedModel.from_formula(formula, sub, distr="logit", case_weights=wr / wr.mean())
+
+    def fit(weights, start=None):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model(weights).fit(start_params=start, method="bfgs", disp=False, maxiter=2000, gtol=1e-8)
+
+    res = fit(design.weights)
+    m = res.model
+    k = m.k_levels - 1
+    slopes = list(m.exog_names[: m.exog.shape[1]])
+    levels = [str(c) for c in cat.categories]
+    names = slopes + [f"{a}|{b}" for a, b in zip(levels[:-1], levels[1:])]
+
+    def to_zeta(params):
+        p = np.asarray(params, dtype=float)
+        return np.concatenate([p[:-k], np.cumsum(np.concatenate([[p[-k]], np.exp(p[-k + 1 :])]))])
+
+    if isinstance(design, ReplicateDesign):
+        cov = design.replicate_covariance(
+            lambda w: np.column_stack([to_zeta(fit(w[:, j], res.params).params) for j in range(w.shape[1])])
+        )
+    else:
+        a = np.asarray(res.params, dtype=float)
+        jac = np.eye(len(a))  # d (beta, zeta) / d (beta, a)
+        jac[len(slopes) :, len(slopes)] = 1.0
+        for j in range(1, k):
+            jac[len(slopes) + j :, len(slopes) + j] = np.exp(a[len(slopes) + j])
+        influence = np.zeros((len(data), len(a)))
+        influence[rows] = m.score_obs(a) @ np.linalg.inv(-m.hessian(a)) @ jac.T
+        cov = design.variance(influence)
+    converged = bool(res.mle_retvals.get("converged", True))
+    return SurveyFit(pd.Series(to_zeta(res.params), index=names), pd.DataFrame(cov, index=names, columns=names),
+                     design.degf(rows) - len(slopes), int(rows.sum()), res, converged)  # fmt: skip

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from . import codebook, register, settings, survey
 from .audit import Audit
@@ -316,7 +317,6 @@ def headline_shares(responses: pd.DataFrame, w: Weighting, domain: pd.Series | N
     of a domain needs its register inhabitants per size cell (`totals`, see `residents_totals`),
     else NaN.
     """
-    z = 1.959963984540054
     data = w.design.data
     res_design = residents_design(w)
     if domain is None:
@@ -336,18 +336,27 @@ def headline_shares(responses: pd.DataFrame, w: Weighting, domain: pd.Series | N
             else {"estimate": np.nan, "se": np.nan}
         )
         res = residents_share(res_design, col, test, totals, domain) if totals else {"estimate": np.nan, "se": np.nan}
-        rows.append({
-            "indicator": h.key, "n": n0,
-            "unweighted_estimate": p0, "unweighted_ci_low": p0 - z * se0, "unweighted_ci_high": p0 + z * se0,
-            "municipalities_estimate": muni["estimate"], "municipalities_ci_low": muni["estimate"] - z * muni["se"],
-            "municipalities_ci_high": muni["estimate"] + z * muni["se"],
-            "residents_estimate": res["estimate"], "residents_ci_low": res["estimate"] - z * res["se"],
-            "residents_ci_high": res["estimate"] + z * res["se"],
-        })  # fmt: skip
+        row = {"indicator": h.key, "n": n0}
+        for prefix, est, df in (("unweighted_", (p0, se0), n0 - 1),
+                                ("municipalities_", (muni["estimate"], muni["se"]), w.design.degf(y.notna().to_numpy())),
+                                ("residents_", (res["estimate"], res["se"]), res_design.degf())):  # fmt: skip
+            row[f"{prefix}estimate"], row[f"{prefix}ci_low"], row[f"{prefix}ci_high"] = est[0], *share_interval(*est, df)
+        rows.append(row)
     out = pd.DataFrame(rows)
     shares = [c for c in out.columns if c not in ("indicator", "n")]
     out[shares] = out[shares].clip(0, 1)
     return out
+
+
+def share_interval(estimate: float, se: float, df: int) -> tuple[float, float]:
+    """95 % interval of a share: logit-transformed with t(df) (R's `svyciprop(method="logit")`),
+    so that it stays inside 0-1 near the bounds; a share of exactly 0 or 1 keeps its Wald
+    interval (zero width when every answer agrees)."""
+    if 0 < estimate < 1 and df >= 1 and se > 0:
+        low, high = survey.logit_interval(estimate, se, df)
+        return float(low), float(high)
+    z = stats.t.ppf(0.975, df) if df >= 1 else np.nan
+    return estimate - z * se, estimate + z * se
 
 
 def weight_summary(w: Weighting) -> pd.DataFrame:
