@@ -340,7 +340,10 @@ def headline_shares(responses: pd.DataFrame, w: Weighting, domain: pd.Series | N
         for prefix, est, df in (("unweighted_", (p0, se0), n0 - 1),
                                 ("municipalities_", (muni["estimate"], muni["se"]), w.design.degf(y.notna().to_numpy())),
                                 ("residents_", (res["estimate"], res["se"]), res_design.degf())):  # fmt: skip
-            row[f"{prefix}estimate"], row[f"{prefix}ci_low"], row[f"{prefix}ci_high"] = est[0], *share_interval(*est, df)
+            row[f"{prefix}estimate"], row[f"{prefix}ci_low"], row[f"{prefix}ci_high"] = (
+                est[0],
+                *share_interval(*est, df),
+            )
         rows.append(row)
     out = pd.DataFrame(rows)
     shares = [c for c in out.columns if c not in ("indicator", "n")]
