@@ -8,23 +8,32 @@ import os
 import shutil
 import tempfile
 
+import pytest
+
 _TMP = tempfile.mkdtemp(prefix="analysis-test-")
 os.environ.setdefault("ANALYSIS_PROCESSED", os.path.join(_TMP, "processed"))
 os.environ.setdefault("ANALYSIS_REPORTS", os.path.join(_TMP, "reports"))
 # notebooks re-executed by nbval use no register (config.register()), with or without ../shared
 os.environ.setdefault("ANALYSIS_REGISTER", "")
 
+from analysis.config import SINGLE_THREADED  # noqa: E402 (reads the folders set above)
+
+# one thread per test worker and notebook kernel: xdist runs one worker per core
+for _name, _value in SINGLE_THREADED.items():
+    os.environ.setdefault(_name, _value)
+
 
 def pytest_unconfigure(config):
     shutil.rmtree(_TMP, ignore_errors=True)
 
 
-def pytest_collection_finish(session):
-    """When notebooks are run (nbval), they read a pipeline run, as a researcher's notebooks in
-    the lab read the last run: each notebook on its own, in any worker."""
-    if any(item.path.suffix == ".ipynb" for item in session.items):
+@pytest.hookimpl(tryfirst=True)  # before nbval starts the notebook's kernel
+def pytest_runtest_setup(item):
+    """A notebook (nbval) reads a pipeline run, as a researcher's notebooks in the lab read the
+    last run: the session's, built by the first test or notebook that needs it (then found)."""
+    if item.path.suffix == ".ipynb":
         from tests import shared_run
 
-        root = shared_run.pipeline_run(session.config._tmp_path_factory)
+        root = shared_run.pipeline_run(item.config._tmp_path_factory)
         os.environ["ANALYSIS_PROCESSED"] = str(root / "processed")
         os.environ["ANALYSIS_REPORTS"] = str(root / "reports")

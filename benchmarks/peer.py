@@ -15,7 +15,6 @@ from statistics import median
 from machine import ROOT, runs_text, timed, write
 
 from analysis import config, pipeline, plan
-from analysis.pipeline import SINGLE_THREADED
 from analysis.report import reveal
 
 BIN = Path(sys.executable).parent
@@ -46,7 +45,7 @@ REPEATS = 3
 
 def main() -> None:
     ours, peers = [], []
-    env = {**SINGLE_THREADED, **os.environ, "ANALYSIS_REGISTER": "", "MPLBACKEND": "Agg"}
+    env = {**config.SINGLE_THREADED, **os.environ, "ANALYSIS_REGISTER": "", "MPLBACKEND": "Agg"}
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(REPEATS):  # alternating, so that both see the same machine state
             out = Path(tmp) / str(i)

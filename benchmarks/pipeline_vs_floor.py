@@ -2,7 +2,7 @@
 functions called once in one Python process without notebooks or kernels (every call the
 notebooks make, in their order, the deck drawn but not exported as HTML); three times
 alternating, medians compared. The floor runs single-threaded like the pipeline's kernels
-(`analysis.pipeline.SINGLE_THREADED`). Goal: ratio <= 1.5."""
+(`analysis.config.SINGLE_THREADED`). Goal: ratio <= 1.5."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from statistics import median
 
 from machine import runs_text, timed, write
 
-from analysis.pipeline import SINGLE_THREADED
+from analysis import config
 
 FLOOR = """
 import sys
@@ -96,7 +96,7 @@ def main() -> None:
                                     "--reports", str(out / "p" / "reports")]))  # fmt: skip
             (out / "f" / "processed").mkdir(parents=True)
             floors.append(timed([sys.executable, "-c", FLOOR, str(out / "f" / "processed")],
-                                env={**SINGLE_THREADED, **os.environ}))  # fmt: skip
+                                env={**config.SINGLE_THREADED, **os.environ}))  # fmt: skip
     pipeline, floor = median(pipelines), median(floors)
     ratio = pipeline / floor
     table = ("| what | median wall time | runs | goal |\n|---|---:|---|---|\n"

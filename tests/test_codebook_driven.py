@@ -68,7 +68,7 @@ def test_new_questions_are_simulated_in_each_format(extended):
     lime = pd.read_csv(extended / "limesurvey.csv", sep=";", dtype=str, encoding="utf-8-sig")
     assert {"B07", "B08[SQ001]", "B08[SQ002]", "C02"} <= set(lime.columns)
     assert set(lime["B07"].dropna()) <= {"1", "2"} and lime["B07"].notna().any()
-    forms = pd.read_excel(extended / "forms.xlsx", dtype=str)
+    forms = pd.read_excel(extended / "forms.xlsx", dtype=str, engine="openpyxl")
     assert {
         "Hat Ihre Kommune eine Open-Source-Strategie?",
         "Welche Cloud-Dienste nutzen Sie? (Mehrfachauswahl)",

@@ -231,13 +231,13 @@ def test_exchange_table_names_planners_only_with_consent():
 def test_run_writes_the_catalogue_and_the_exchange_table(pipeline_run):
     root, html, _ = pipeline_run
     folder = root / "reports" / config.EXAMPLES_DIR
-    catalogue = pd.read_excel(folder / config.CATALOGUE_XLSX, sheet_name=None)
+    catalogue = pd.read_excel(folder / config.CATALOGUE_XLSX, sheet_name=None, engine="openpyxl")
     assert set(catalogue) == {"Katalog", "Kategorien", "Hinweise"}
     responses, _, _ = clean.load_processed(root / "processed")
     with_text = responses["good_example_text"].astype("string").str.strip().fillna("").ne("")
     texts = responses.loc[with_text, "good_example_text"].str.strip()
     assert catalogue["Katalog"]["Beispiel"].nunique() == texts[texts.map(examples.is_example)].nunique()
-    exchange = pd.read_excel(folder / config.EXCHANGE_XLSX, sheet_name=None)
+    exchange = pd.read_excel(folder / config.EXCHANGE_XLSX, sheet_name=None, engine="openpyxl")
     assert len(exchange["Austausch"]) > 100 and len(exchange["Je Angebot"]) == 14
     page = (folder / config.CATALOGUE_HTML).read_text(encoding="utf-8")
     assert "SIMULIERTE DATEN" in page and page.count("<blockquote>") == len(catalogue["Katalog"])

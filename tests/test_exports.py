@@ -126,7 +126,7 @@ def test_workbook_sheets_are_suppressed_and_formula_free(export_dir):
     book = openpyxl.load_workbook(export_dir / "tabellen.xlsx")
     assert {"Hinweise", "Länder", "Kennzahlen", "Hypothesen", "Kommunentypen"} <= set(book.sheetnames)
     assert not [c.coordinate for ws in book for row in ws.iter_rows() for c in row if c.data_type == "f"]
-    laender = pd.read_excel(export_dir / "tabellen.xlsx", sheet_name="Länder")
+    laender = pd.read_excel(export_dir / "tabellen.xlsx", sheet_name="Länder", engine="openpyxl")
     assert (laender["Kommunen"].dropna() >= settings.MIN_CELL_N).all()
     hidden = laender["Hinweis"].notna()
     assert laender.loc[hidden, ["Kommunen", "Anteil (%)"]].isna().all().all()

@@ -132,6 +132,23 @@ def test_multiple_imputation_is_reproducible():
     assert (a.estimate, a.se, a.n) == (b.estimate, b.se, b.n) and a.n > 0
 
 
+def test_mice_without_formula_parsing_gives_statsmodels_results(cleaned, monkeypatch):
+    """The imputation and analysis models built from the columns directly give statsmodels'
+    formula-based MICE exactly: sums (OLS), an interaction (`a:b`), ordinal and logit models."""
+    from statsmodels.imputation import mice
+
+    frame = hypotheses.analysis_frame(cleaned.responses)
+    hyps = {h.id: h for h in hypotheses.registry()[0]}
+    chosen = [hyps["H1"], next(h for h in hyps.values() if ":" in h.test), hyps["H6"], hyps["H8"]]
+    assert [h.model for h in chosen] == ["ols", "ols", "ordinal", "logit"]
+    ours = [hypotheses.fit_mice(h, frame, n_imputations=3) for h in chosen]
+    monkeypatch.setattr(hypotheses, "ColumnMICEData", mice.MICEData)
+    monkeypatch.setattr(hypotheses, "ColumnMICE", mice.MICE)
+    theirs = [hypotheses.fit_mice(h, frame, n_imputations=3) for h in chosen]
+    assert all(a.n > 0 and not a.note for a in ours)
+    assert ours == theirs
+
+
 def test_too_few_answers_make_a_hypothesis_untestable():
     responses = clean.clean(config.EXAMPLE_RAW).responses.head(25)
     results = hypotheses.run(responses, mice=False)

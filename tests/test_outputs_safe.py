@@ -167,7 +167,9 @@ def test_no_deck_shows_a_figure_for_fewer_than_three_municipalities(pipeline_run
 
 def test_no_exported_table_shows_a_figure_for_fewer_than_three_municipalities(pipeline_run):
     root, _, _ = pipeline_run
-    sheets = pd.read_excel(root / "processed" / config.EXPORT_DIR / "tabellen.xlsx", sheet_name=None, dtype=str)
+    sheets = pd.read_excel(
+        root / "processed" / config.EXPORT_DIR / "tabellen.xlsx", sheet_name=None, dtype=str, engine="openpyxl"
+    )
     tables = [[list(df.columns), *df.fillna("").to_numpy().tolist()] for df in sheets.values()]
     assert not small_counts_in_tables(tables)
     notes = pd.concat([df["Hinweis"] for df in sheets.values() if "Hinweis" in df]).fillna("")

@@ -129,3 +129,17 @@ def test_committed_margins_are_derived_from_the_shared_register():
     committed = register.read_margins()
     pd.testing.assert_frame_equal(derived.reset_index(drop=True), committed, check_dtype=False)
     assert register.read_margins_meta()["source"] == register.SOURCE_LINE
+
+
+@pytest.mark.parametrize("which", ["fixture", pytest.param("shared", marks=requires_register)])
+def test_calamine_reads_the_cells_openpyxl_reads(which, register_fixture, monkeypatch):
+    """The register is read with calamine (8x faster); openpyxl, pandas' reader until now, gives
+    the same tables: on the small workbook in the real layout and on the real file."""
+    path = register_fixture if which == "fixture" else config.SHARED_REGISTER
+    fast = register.read_register(path)
+    excel_file = pd.ExcelFile
+    monkeypatch.setattr(pd, "ExcelFile", lambda p, engine=None: excel_file(p, engine="openpyxl"))
+    slow = register.read_register(path)
+    for name in ("gemeinden", "kreise", "verbaende"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name))
+    assert (fast.vintage, fast.source, fast.n_gemeindefrei) == (slow.vintage, slow.source, slow.n_gemeindefrei)

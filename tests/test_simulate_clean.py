@@ -47,7 +47,7 @@ def test_the_export_looks_like_limesurvey(limesurvey_export):
 
 
 def test_the_export_looks_like_forms(forms_export):
-    sheet = pd.read_excel(forms_export, sheet_name=None)
+    sheet = pd.read_excel(forms_export, sheet_name=None, engine="openpyxl")
     assert list(sheet) == ["Form1"]
     table = sheet["Form1"]
     assert list(table.columns[:3]) == ["ID", "Start time", "Completion time"]

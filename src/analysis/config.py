@@ -105,3 +105,9 @@ EXPORT_DIR = "export"
 #: The pre-registered hypotheses.
 HYPOTHESES = ROOT / "config" / "hypotheses.yaml"
 CONTACTS_FILE = "contacts.csv"
+
+#: BLAS and OpenMP threads of a pipeline kernel or a test worker: one. Their parallelism is
+#: one process per core; more threads only compete for the same cores (on 2 cores 04_typology
+#: took 2.3 s instead of 1.0 s, a 21-deck sweep 46 s instead of 37 s, and under the two test
+#: workers 04_typology's nbval run 23 s instead of 3 s). Results do not depend on it.
+SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}

@@ -32,11 +32,6 @@ from . import audit, clean, codebook, config, files, names, plan, settings, typo
 from .errors import InputError
 from .report import deck, reveal, status
 
-#: BLAS and OpenMP threads of a kernel: one. The pipeline's parallelism is its kernels; more
-#: threads only compete for the same cores (on 2 cores 04_typology took 2.3 s instead of 1.0 s,
-#: a 21-deck sweep 46 s instead of 37 s), and results do not depend on the core count.
-SINGLE_THREADED = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-
 
 class IPCKernelManager(KernelManager):
     """Kernel over IPC sockets in a private temp folder: no TCP port races between parallel
@@ -50,11 +45,11 @@ class IPCKernelManager(KernelManager):
         super().__init__(*args, **kwargs)
 
     def start(self) -> None:
-        """Start the kernel in the notebooks folder, single-threaded (`SINGLE_THREADED`), with
+        """Start the kernel in the notebooks folder, single-threaded (`config.SINGLE_THREADED`), with
         matplotlib's Agg backend (no inline figures in the executed notebooks; charts are
         drawn by `plots.png`) and without IPython's input history (an SQLite file that
         parallel kernels would share)."""
-        env = {**SINGLE_THREADED, **os.environ, "MPLBACKEND": "Agg"}  # a thread count the user set wins
+        env = {**config.SINGLE_THREADED, **os.environ, "MPLBACKEND": "Agg"}  # a thread count the user set wins
         self.start_kernel(cwd=str(config.NOTEBOOKS), env=env, extra_arguments=["--HistoryManager.enabled=False"])
 
     def notebook_client(self, nb: nbformat.NotebookNode) -> NotebookClient:

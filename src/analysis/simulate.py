@@ -375,12 +375,14 @@ def _synthetic_names(n: int, unit_type: pd.Series, rng: np.random.Generator) -> 
              "Rosen", "Mühl", "Stein", "Buch", "Hasel", "Wies", "Sonnen", "Birken", "Fels"]  # fmt: skip
     ends = ["dorf", "hausen", "heim", "bach", "feld", "burg", "au", "stedt", "ingen", "rode", "beck",
             "hagen", "born", "weiler", "kirchen", "brück", "tal", "furt", "wald", "leben"]  # fmt: skip
+    places = ["am See", "an der Aue", "im Tal", "bei Rosenberg"]
+    pick = lambda words: words[rng.integers(len(words))]  # noqa: E731 (rng.choice's draw, without its overhead)
     out, seen = [], set()
     for t in unit_type:
         while True:
-            name = rng.choice(stems) + rng.choice(ends)
+            name = pick(stems) + pick(ends)
             if rng.random() < 0.3:
-                name = f"{name} {rng.choice(['am See', 'an der Aue', 'im Tal', 'bei Rosenberg'])}"
+                name = f"{name} {pick(places)}"
             if name not in seen or len(seen) > 0.9 * len(stems) * len(ends) * 5:
                 break
         seen.add(name)

@@ -28,6 +28,8 @@ the null hypotheses, the power for the others).
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -57,10 +59,13 @@ def _use_population(seed: int) -> None:
     _POPULATION = simulate.population(seed)
 
 
-def one_survey(seed: int, n: int = 400, mice: bool = True) -> pd.DataFrame:
-    """Draw, clean and test one survey of the study's population; the results table."""
+def one_survey(seed: int, n: int = 400, mice: bool = True, population: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Draw, clean and test one survey of the study's population (the worker's, unless given);
+    the results table."""
     with tempfile.TemporaryDirectory(prefix="analysis-validate-") as tmp:
-        export, truth_rows, truth = simulate.simulate(n, seed, population=_POPULATION)
+        export, truth_rows, truth = simulate.simulate(
+            n, seed, population=_POPULATION if population is None else population
+        )
         path = Path(tmp) / "export.csv"
         simulate.write_export(export, truth_rows, truth, path)
         responses = clean.clean(path).responses
@@ -146,8 +151,14 @@ def study(reps: int = 500, n: int = 400, seed: int = 20261122, workers: int = 2,
     truth = targets(census(population, n, population_seed))
     seeds = [seed + i for i in range(reps)]
     tables = []
-    with ProcessPoolExecutor(max_workers=workers, initializer=_use_population, initargs=(population_seed,)) as pool:
-        for i, table in enumerate(pool.map(one_survey, seeds, [n] * reps, [mice] * reps), 1):
+    with contextlib.ExitStack() as stack:
+        if workers > 1:
+            pool = stack.enter_context(ProcessPoolExecutor(workers, initializer=_use_population,
+                                                           initargs=(population_seed,)))  # fmt: skip
+            surveys = pool.map(one_survey, seeds, [n] * reps, [mice] * reps)
+        else:  # here, with the population drawn above
+            surveys = map(functools.partial(one_survey, population=population), seeds, [n] * reps, [mice] * reps)
+        for i, table in enumerate(surveys, 1):
             tables.append(table)
             if progress and (i % 10 == 0 or i == reps):
                 progress(f"{i}/{reps} simulierte Umfragen")
