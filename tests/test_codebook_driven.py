@@ -29,17 +29,26 @@ NEW_QUESTIONS = [
      "text_de": "Wie hoch schätzen Sie die digitale Kompetenz Ihrer Beschäftigten ein?"},
 ]  # fmt: skip
 
+#: Every step in one process started with the extended codebook (`ANALYSIS_CODEBOOK` is read at
+#: import): the command line's `simulate` and `clean` for both formats, then the analysis steps.
 SCRIPT = """
 import sys
 from pathlib import Path
+from analysis.__main__ import main
 from analysis import clean, hypotheses, typology
 from analysis.report import codebook_document, exports
-processed = Path(sys.argv[1])
+tmp = Path(sys.argv[1])
+for fmt, suffix in (("limesurvey", "csv"), ("forms", "xlsx")):
+    for args in (["simulate", "--n", "80", "--seed", "5", "--format", fmt, "--out", str(tmp / f"{fmt}.{suffix}")],
+                 ["clean", "--raw", str(tmp / f"{fmt}.{suffix}"), "--out", str(tmp / fmt / "processed")]):
+        if main(args) != 0:
+            sys.exit(f"{args[0]} {fmt} failed")
+processed = tmp / "limesurvey" / "processed"
 responses, _, _ = clean.load_processed(processed)
 hypotheses.save(hypotheses.run(responses, mice=False), processed)
 typology.save(typology.fit(responses), responses, processed)
 exports.write_all(processed)
-Path(sys.argv[2]).write_text(codebook_document.markdown(), encoding="utf-8")
+(tmp / "codebook.md").write_text(codebook_document.markdown(), encoding="utf-8")
 """
 
 
@@ -53,14 +62,7 @@ def extended(tmp_path_factory):
     path.write_text(yaml.safe_dump(cb, allow_unicode=True, sort_keys=False), encoding="utf-8")
     env = {**os.environ, "ANALYSIS_CODEBOOK": str(path), "ANALYSIS_PROCESSED": str(tmp / "unused")}
 
-    def run(*args):
-        subprocess.run([sys.executable, "-m", "analysis", *args], check=True, env=env, capture_output=True, text=True)
-
-    for fmt, suffix in (("limesurvey", "csv"), ("forms", "xlsx")):
-        run("simulate", "--n", "80", "--seed", "5", "--format", fmt, "--out", str(tmp / f"{fmt}.{suffix}"))
-        run("clean", "--raw", str(tmp / f"{fmt}.{suffix}"), "--out", str(tmp / fmt / "processed"))
-    subprocess.run([sys.executable, "-c", SCRIPT, str(tmp / "limesurvey" / "processed"), str(tmp / "codebook.md")],
-                   check=True, env=env, capture_output=True, text=True)  # fmt: skip
+    subprocess.run([sys.executable, "-c", SCRIPT, str(tmp)], check=True, env=env, capture_output=True, text=True)
     return tmp
 
 

@@ -63,11 +63,11 @@ def test_a_killed_run_leaves_the_previous_outputs_intact_and_usable(previous_run
     runs = pipeline.runs_folder(root / "processed")
     try:
         deadline = time.monotonic() + 240
-        # halfway: the cleaning and the hypothesis tests have written their results into the new run
-        while not [p for p in runs.glob(f"*/processed/{config.RESULTS_FILE}") if p.parent.parent.name != pipeline.CURRENT
+        # midway: the cleaning has written its results into the new run, the analysis goes on
+        while not [p for p in runs.glob(f"*/processed/{config.AUDIT_CSV}") if p.parent.parent.name != pipeline.CURRENT
                    and p.parent.parent != (runs / pipeline.CURRENT).resolve()]:  # fmt: skip
             assert proc.poll() is None, "the run ended before it could be killed"
-            assert time.monotonic() < deadline, "the run did not get halfway"
+            assert time.monotonic() < deadline, "the run did not get midway"
             time.sleep(0.05)
     finally:
         os.killpg(proc.pid, signal.SIGKILL)

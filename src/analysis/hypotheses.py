@@ -32,11 +32,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 import statsmodels.formula.api as smf
 import yaml
 from scipy import optimize
+from statsmodels.discrete.discrete_model import Logit
 from statsmodels.imputation.mice import MICE, MICEData
+from statsmodels.regression.linear_model import OLS
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.outliers_influence import variance_inflation_factor
 from statsmodels.stats.power import NormalIndPower
@@ -392,7 +393,7 @@ def fit_mice(h: Hypothesis, frame: pd.DataFrame, n_imputations: int = 10, seed: 
             imp = ColumnMICEData(imp_data, rng=np.random.default_rng(seed))
             for c in [c for c in numeric if numeric[c].isna().any()]:  # impute from the numeric variables
                 imp.set_imputer(c, formula=" + ".join(x for x in numeric if x != c))
-            model_class = {"ols": sm.OLS, "logit": sm.Logit, "ordinal": WeightedOrderedModel}[h.model]
+            model_class = {"ols": OLS, "logit": Logit, "ordinal": WeightedOrderedModel}[h.model]
             fit_kwds = {"ols": {"cov_type": "HC3"}, "logit": {"disp": False},
                         "ordinal": {"method": "bfgs", "disp": False, "maxiter": 500}}[h.model]  # fmt: skip
             init_kwds = {"distr": "logit"} if h.model == "ordinal" else {}

@@ -31,8 +31,9 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy import special, stats
+from statsmodels.genmod import families
+from statsmodels.genmod.generalized_linear_model import GLM
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 from statsmodels.tools.numdiff import approx_fprime
 
@@ -847,7 +848,7 @@ class SurveyFit:
         return pd.DataFrame({"low": self.params - q * self.bse, "high": self.params + q * self.bse})
 
 
-_FAMILIES = {"gaussian": sm.families.Gaussian, "binomial": sm.families.Binomial}
+_FAMILIES = {"gaussian": families.Gaussian, "binomial": families.Binomial}
 
 
 def _complete_rows(data: pd.DataFrame, formula: str) -> np.ndarray:
@@ -882,7 +883,7 @@ def glm(design: Design | ReplicateDesign, formula: str, family: str = "gaussian"
         wr = weights[rows]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            return sm.GLM(y, x, family=fam, var_weights=wr / wr.mean()).fit(start_params=start, tol=1e-10)
+            return GLM(y, x, family=fam, var_weights=wr / wr.mean()).fit(start_params=start, tol=1e-10)
 
     res = fit(design.weights)
     if isinstance(design, ReplicateDesign):
