@@ -50,7 +50,7 @@ briefing: $(STAMP) ## Run the pipeline on the bundled example (REGISTER=path: De
 
 test: $(STAMP) ## Run all tests (import layers, unit, property, end-to-end, nbval re-execution of every notebook)
 	$(BIN)/lint-imports --no-cache
-	$(BIN)/python -m pytest -n 2 --dist loadfile
+	$(BIN)/python -m pytest -n 2 --dist loadfile --no-loadscope-reorder
 
 test-fast: $(STAMP) ## The edit loop: unit and property tests with small samples, no pipeline, browser or kernel (< 1 min)
 	$(BIN)/lint-imports --no-cache

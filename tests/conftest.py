@@ -74,11 +74,19 @@ SLOW_FIXTURES = {"pipeline_run", "injected_deck", "previous_run", "browser", "ru
                  "example", "extended", "plain"}  # fmt: skip
 
 
+#: The longest modules, run first (`make test` keeps this order: --no-loadscope-reorder), so that
+#: the two workers end together on short ones; xdist's own order (most tests first) left the
+#: browser's 2 minutes for the end. The first of them builds the shared pipeline run.
+LONG_FIRST = ["test_browser.py", "test_robustness.py", "test_readers.py", "test_bad_input.py", "test_no_data_loss.py"]
+
+
 def pytest_collection_modifyitems(config, items):
-    """Notebooks (nbval) and tests of slow fixtures are marked `slow`."""
+    """Notebooks (nbval) and tests of slow fixtures are marked `slow`; the longest modules first."""
     for item in items:
         if item.path.suffix == ".ipynb" or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
+    rank = {name: i for i, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
 @pytest.fixture(scope="session")

@@ -110,14 +110,6 @@ def test_quotes_name_only_consenting_municipalities(pipeline_run):
                 assert not any(name.split(",")[0] in c for c in cites), name
 
 
-def test_rerun_gives_a_byte_identical_deck(pipeline_run, tmp_path):
-    root, html, _ = pipeline_run
-    job = pipeline.deck_jobs(root / "processed", ())[0]
-    with pipeline.kernel() as km:
-        pipeline.render([job], root / "processed", config.EXAMPLE_RAW, tmp_path, tmp_path, km)
-    assert (tmp_path / plan.BRIEFING_HTML).read_bytes() == html.read_bytes()
-
-
 def test_free_text_is_escaped(injected_deck):
     text = injected_deck.read_text(encoding="utf-8")
     assert "window.__injected" in text  # the answer is shown ...

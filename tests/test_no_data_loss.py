@@ -126,7 +126,8 @@ def test_a_run_killed_just_before_the_commit_leaves_every_previous_output(previo
 def test_a_run_killed_just_after_the_commit_is_complete_and_byte_identical(previous_run, pipeline_run):
     """Killed just after the commit (the rename), every output is the new run's, complete: its
     processed data byte-identical to the first run's on the same raw export (so two runs give
-    byte-identical data), its national deck too, and no subgroup decks (a national run)."""
+    byte-identical data), its national deck too (so a deck rendered again is byte-identical), and
+    no subgroup decks (a national run)."""
     root = previous_run
     before = checksums(root)
     runs = pipeline.runs_folder(root / "processed")
