@@ -174,6 +174,7 @@ def test_cli_writes_the_results_table(tmp_path):
     assert (tmp_path / "out" / config.RESULTS_FILE).is_file()
 
 
+@pytest.mark.slow  # a simulation study: a population, its census and two surveys
 def test_small_validation_study_runs_and_summarises():
     """A small version of `python -m analysis validate` (the full study has 500 repetitions)."""
     summary = validation.study(reps=2, n=300, workers=1, mice=False, progress=None)

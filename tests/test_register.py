@@ -131,7 +131,7 @@ def test_committed_margins_are_derived_from_the_shared_register():
     assert register.read_margins_meta()["source"] == register.SOURCE_LINE
 
 
-@pytest.mark.parametrize("which", ["fixture", pytest.param("shared", marks=requires_register)])
+@pytest.mark.parametrize("which", ["fixture", pytest.param("shared", marks=[requires_register, pytest.mark.slow])])
 def test_calamine_reads_the_cells_openpyxl_reads(which, register_fixture, monkeypatch):
     """The register is read with calamine (8x faster); openpyxl, pandas' reader until now, gives
     the same tables: on the small workbook in the real layout and on the real file."""

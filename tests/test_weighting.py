@@ -76,6 +76,7 @@ def test_tight_bounds_are_kept_where_the_margins_allow(monkeypatch):
     assert not weighting.weight(responses, margins).bounds_met
 
 
+@pytest.mark.slow  # a simulation study: 100 surveys drawn and weighted
 def test_weighting_removes_selection_bias_with_honest_intervals():
     """Simulation with known truth: larger towns answer more often and differ in y. Weighted
     shares must be unbiased with ~95 % interval coverage; unweighted shares are biased."""
