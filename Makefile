@@ -70,8 +70,9 @@ clean: ## Remove generated outputs (data/processed, data/personal, reports and t
 
 .PHONY: help install lab lab-check briefing test test-fast example outputs codebook clean bench
 
-bench: $(STAMP) ## Run the four benchmarks (benchmarks/README.md); results in benchmarks/results/
+bench: $(STAMP) ## Run the benchmarks (benchmarks/README.md; matching.py needs ../shared); results in benchmarks/results/
 	$(BIN)/python benchmarks/pipeline_vs_floor.py
 	$(BIN)/python benchmarks/sweep.py
 	$(BIN)/python benchmarks/scale.py
 	$(BIN)/python benchmarks/tests_duration.py
+	$(BIN)/python benchmarks/peer.py

@@ -20,7 +20,7 @@ from analysis.report import reveal
 BIN = Path(sys.executable).parent
 
 
-def peer(out: Path) -> float:
+def peer(out: Path, env: dict) -> float:
     """The notebooks with papermill's command line, then nbconvert's slides exporter."""
     processed, reports, executed = out / "processed", out / "reports", out / "executed"
     for folder in (processed, reports, executed):
@@ -32,11 +32,11 @@ def peer(out: Path) -> float:
         wanted = pipeline._parameters(name)
         args = [a for k, v in params.items() if k in wanted and v is not None for a in ("-p", k, v)]
         seconds += timed([str(BIN / "papermill"), "-k", "python3", "--no-progress-bar",
-                          str(config.NOTEBOOKS / name), str(executed / name), *args])  # fmt: skip
+                          str(config.NOTEBOOKS / name), str(executed / name), *args], env=env)  # fmt: skip
     seconds += timed([str(BIN / "jupyter"), "nbconvert", "--to", "slides", "--no-input", "--no-prompt",
                       f"--TemplateExporter.extra_template_basedirs={reveal.TEMPLATES}", "--template", "briefing",
                       "--TagRemovePreprocessor.remove_cell_tags=parameters,injected-parameters,remove_cell",
-                      "--output-dir", str(reports), str(executed / plan.BRIEFING_NOTEBOOK)])  # fmt: skip
+                      "--output-dir", str(reports), str(executed / plan.BRIEFING_NOTEBOOK)], env=env)  # fmt: skip
     return seconds
 
 
@@ -52,7 +52,7 @@ def main() -> None:
             ours.append(timed([sys.executable, "-m", "analysis", "run", "--no-register",
                                "--out", str(out / "ours" / "processed"), "--reports", str(out / "ours" / "reports")],
                               env=env))  # fmt: skip
-            peers.append(peer(out / "peer"))
+            peers.append(peer(out / "peer", env))
     ratio = median(ours) / median(peers)
     table = ("| what | median wall time | runs | goal |\n|---|---:|---|---|\n"
              f"| `python -m analysis run` (6 notebooks, national deck) | {median(ours):.1f} s | {runs_text(ours)} | |\n"

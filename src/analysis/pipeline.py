@@ -132,7 +132,8 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
         "register_path": str(Path(register).resolve()) if register else "",  # "": none (None: the default)
     }
     steps = len(plan.ANALYSIS_NOTEBOOKS) + 1
-    helpers = max(0, (jobs or os.cpu_count() or 1) - 1) if by else 0  # deck kernels besides the main one
+    helpers = max(0, (jobs or os.cpu_count() or 1) - 1)  # kernels besides the main one: decks, `plan.IN_HELPER`
+    helpers = helpers if by else min(helpers, 1)  # one deck: one helper is enough
     with tempfile.TemporaryDirectory(prefix="analysis-run-") as tmp, kernel() as km, _deck_pool(helpers) as pool:
         executed = []
 
@@ -152,19 +153,18 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
             executed.append(out)
 
         first = [n for n in plan.ANALYSIS_NOTEBOOKS if n not in plan.NOT_READ_BY_DECKS]
-        beside = [n for n in first if n in plan.SIDE_BY_SIDE] if pool else []
-        before = first[: first.index(beside[0])] if beside else first
-        for name in before:
-            analyse(first.index(name) + 1, name)
-        if beside:  # the first in a helper kernel, the others here, at the same time
-            with ThreadPoolExecutor(max_workers=1) as side:
-                elsewhere = side.submit(analyse, first.index(beside[0]) + 1, beside[0], True)
-                for name in beside[1:]:
+        helped = pool is not None and plan.IN_HELPER in first[1:]
+        order = [first[0], plan.IN_HELPER, *(n for n in first[1:] if n != plan.IN_HELPER)] if helped else first
+        with ThreadPoolExecutor(max_workers=1) as side:  # the helper's notebook beside the others
+            elsewhere = None
+            for name in order:
+                if helped and name == plan.IN_HELPER:
+                    elsewhere = side.submit(analyse, first.index(name) + 1, name, True)
+                else:
                     analyse(first.index(name) + 1, name)
+            if elsewhere is not None:
                 elsewhere.result()
-            executed.sort(key=lambda p: first.index(p.name))
-            for name in first[len(before) + len(beside) :]:
-                analyse(first.index(name) + 1, name)
+        executed.sort(key=lambda p: first.index(p.name))
         decks = deck_jobs(processed, by)
         started = time.perf_counter()
         print(

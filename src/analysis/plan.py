@@ -12,9 +12,10 @@ ANALYSIS_NOTEBOOKS = [
     "06_examples.ipynb",  # good examples: coding, catalogue, who can learn from whom (needs the types)
     "07_export.ipynb",  # exports for R, SPSS, Stata and Excel
 ]
-#: Analysis notebooks that follow each other and read only the cleaned data, not each other's
-#: outputs: with helper kernels (decks by subgroup) they run side by side.
-SIDE_BY_SIDE = frozenset({"03_hypotheses.ipynb", "04_typology.ipynb"})
+#: The analysis notebook that reads only the cleaned data and that no other analysis notebook
+#: reads: with a helper kernel (2 cores or more) it runs there right after the cleaning, while
+#: the main kernel goes on with the others.
+IN_HELPER = "03_hypotheses.ipynb"
 #: Analysis notebooks whose outputs no deck reads: with helper kernels they run while decks render.
 NOT_READ_BY_DECKS = frozenset({"07_export.ipynb"})
 
