@@ -122,6 +122,11 @@ def run(
     return reports / plan.BRIEFING_HTML
 
 
+def _say(line: str) -> None:
+    """One line of progress, written at once: notebooks in two kernels report side by side."""
+    print(line + "\n", end="", flush=True)
+
+
 def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, by: tuple[str, ...],
               jobs: int | None) -> list[DeckJob]:  # fmt: skip
     """The run itself, writing to (staged) `processed` and `reports`; returns the decks."""
@@ -139,17 +144,17 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
 
         def analyse(step: int, name: str, helper: bool = False) -> None:
             started = time.perf_counter()
-            print(f"[{step}/{steps}] {name} ...", flush=True)
+            _say(f"[{step}/{steps}] {name} ...")
             out = Path(tmp) / name
             args = (config.NOTEBOOKS / name, out, {k: v for k, v in params.items() if k in _parameters(name)}, raw)
             if helper:
                 pool.submit(_execute_share, *args).result()
             else:
                 execute_in(km, *args)
-            print(f"[{step}/{steps}] {name} fertig in {time.perf_counter() - started:.1f} s", flush=True)
+            _say(f"[{step}/{steps}] {name} fertig in {time.perf_counter() - started:.1f} s")
             if name == plan.ANALYSIS_NOTEBOOKS[0]:  # the cleaning: say which rules this export switched off
                 for reason in audit.rules_off(pd.read_parquet(processed / config.AUDIT_FILE)):
-                    print(f"    Hinweis: {reason}", flush=True)
+                    _say(f"    Hinweis: {reason}")
             executed.append(out)
 
         first = [n for n in plan.ANALYSIS_NOTEBOOKS if n not in plan.NOT_READ_BY_DECKS]
@@ -167,14 +172,13 @@ def _run_into(raw: Path, processed: Path, reports: Path, register: Path | None, 
         executed.sort(key=lambda p: first.index(p.name))
         decks = deck_jobs(processed, by)
         started = time.perf_counter()
-        print(
-            f"[{steps}/{steps}] {plan.BRIEFING_NOTEBOOK}: {len(decks)} Foliensatz/-sätze in {helpers + 1} Kernel(n) ...",
-            flush=True,
+        _say(
+            f"[{steps}/{steps}] {plan.BRIEFING_NOTEBOOK}: {len(decks)} Foliensatz/-sätze in {helpers + 1} Kernel(n) ..."
         )
         rest = [n for n in plan.ANALYSIS_NOTEBOOKS if n in plan.NOT_READ_BY_DECKS]
         national = render(decks, processed, raw, reports, Path(tmp), km, pool, helpers,
                           before=lambda: [analyse(i, name) for i, name in enumerate(rest, len(first) + 1)])  # fmt: skip
-        print(f"[{steps}/{steps}] Foliensätze fertig in {time.perf_counter() - started:.1f} s", flush=True)
+        _say(f"[{steps}/{steps}] Foliensätze fertig in {time.perf_counter() - started:.1f} s")
         target = reports / "executed"
         target.mkdir(parents=True, exist_ok=True)
         for nb in [*executed, national]:
@@ -411,7 +415,7 @@ def _render_share(jobs: list[DeckJob], processed: Path, raw: Path, reports: Path
             reveal.export(executed, reports / job.href, title=f"{codebook.load().title_de} – {job.area}", footer=footer,
                         suppressed=job.suppressed)  # fmt: skip
             n = "n < 3 (unterdrückt)" if job.suppressed else f"n = {job.n}"
-            print(f"    {job.area}: {n}, {time.perf_counter() - started:.1f} s", flush=True)
+            _say(f"    {job.area}: {n}, {time.perf_counter() - started:.1f} s")
             out.append((job, executed))
     return out
 
