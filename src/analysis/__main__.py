@@ -243,7 +243,9 @@ def parser() -> argparse.ArgumentParser:
                    help="zusätzlich je ein Foliensatz pro Land, Größenklasse oder Kommunentyp und reports/index.html "
                    "(mehrfach möglich)")  # fmt: skip
     r.add_argument(
-        "--jobs", type=int, help="Foliensätze parallel in so vielen Kernels (Standard: einer je Prozessorkern)"
+        "--jobs",
+        type=int,
+        help="so viele Kernels parallel: Foliensätze und 03_hypotheses neben den anderen Notebooks (Standard: einer je Prozessorkern; 1: alles nacheinander)",
     )
 
     d = _command(sub, "codebook", "das Codebuch als Dokument schreiben (Markdown), oder einen Fragebogen mit ihm "

@@ -94,7 +94,8 @@ def run(
 ) -> Path:
     """Execute the analysis notebooks, then write `reports/briefing.html` and, per subgroup
     kind in `by` ("land", "size", "type"), one deck per subgroup and `reports/index.html`.
-    Decks render in `jobs` parallel kernels (default: one per core). Returns the national deck.
+    Decks render in `jobs` parallel kernels (default: one per core); with two or more, `plan.IN_HELPER`
+    runs in a second kernel beside the other analysis notebooks. Returns the national deck.
 
     `register`: a Destatis Auszug GV workbook to match names and weight to; without it the
     weights use the committed register margins, and the run says so first. The command
@@ -366,8 +367,9 @@ _WORKER_KERNEL: KernelManager | None = None
 
 @contextlib.contextmanager
 def _deck_pool(helpers: int) -> Iterator[ProcessPoolExecutor | None]:
-    """`helpers` worker processes for decks, started now so that their kernels warm up (start,
-    import the briefing code) while the analysis notebooks run; None for no helpers."""
+    """`helpers` worker processes for decks (the first also runs `plan.IN_HELPER`), started now so
+    that their kernels warm up (start, import the briefing code) while the cleaning runs; None for
+    no helpers."""
     if not helpers:
         yield None
         return
