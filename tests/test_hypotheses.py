@@ -257,16 +257,31 @@ def test_census_fit_is_the_weighted_slope_in_weighted_outcome_standard_deviation
 
 def test_weighted_column_is_design_based(example_results):
     """The weighted fit's interval is t with the design's degrees of freedom around the
-    linearised SE of `survey.glm`, not a sandwich that ignores the design."""
+    linearised SE of `survey.glm` with its small-sample adjustment, not a sandwich that
+    ignores the design."""
     from analysis import survey
 
     responses = clean.clean(config.EXAMPLE_RAW).responses
     h = hypotheses.registry()[0][0]
     design = hypotheses.weighting_design(responses)
     data = hypotheses._prepare(h, hypotheses.analysis_frame(responses), weighted=True)
-    f = hypotheses.fit_design(h, data, design)
+    f = hypotheses.fit_design(h, data, design, small_sample=True)
     row = example_results.table.set_index("hypothesis_id").loc[h.id]
     assert (row["weighted_estimate"], row["weighted_ci_low"]) == pytest.approx((f.estimate, f.ci_low))
     rows = design.data["response_row"].isin(data.index).to_numpy()
     assert isinstance(f.result, survey.SurveyFit) and f.n == rows.sum()
     assert f.result.df == design.degf(rows) + 1 - len(f.result.params)
+
+
+def test_study_holm_equals_statsmodels_within_each_group():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(5)
+    seed = pd.Series(rng.integers(0, 40, 300))
+    family = pd.Series(rng.choice(["primary", "secondary"], 300))
+    p = pd.Series(np.where(rng.uniform(size=300) < 0.1, np.nan, rng.uniform(size=300) ** 3))
+    p[:20] = 0.01  # ties
+    ours = validation.holm(p, [seed, family])
+    assert ours[p.isna()].isna().all()
+    for _, idx in p[p.notna()].groupby([seed, family]).groups.items():
+        assert ours[idx].to_numpy() == pytest.approx(multipletests(p[idx], method="holm")[1], abs=1e-15)

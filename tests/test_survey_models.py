@@ -418,3 +418,102 @@ def test_example_weighting_and_size_class_domains_agree_with_r_svyby():
     assert ci["estimate"] == pytest.approx(ref["estimate"], rel=1e-6)
     assert ci["ci_low"] == pytest.approx(ref["low"], rel=1e-3) and ci["ci_high"] == pytest.approx(ref["high"], rel=1e-6)
     assert ci["df"] == rd("degf 500.000 und mehr").iloc[0]
+
+
+# --- small-sample adjustment (no R equivalent in `survey`: closed forms and a simulation) -----------
+def _srs(n: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    x1, x2 = rng.normal(size=n), rng.exponential(size=n)
+    return pd.DataFrame({"x1": x1, "x2": x2, "y": 1 + x1 - 0.5 * x2 + rng.normal(size=n) * (1 + x2)})
+
+
+def test_small_sample_linearisation_of_unweighted_ols_is_hc2():
+    """Equal weights, one stratum, no calibration: HC2's residuals e_i / sqrt(1 - h_ii)
+    (leverages from statsmodels) in the linearisation's with-replacement variance, n / (n - 1)
+    times the sum of squares of the centred scores."""
+    import statsmodels.formula.api as smf
+
+    data = _srs(40, 1)
+    fit = sv.glm(sv.Design.from_frame(data), "y ~ x1 + x2", small_sample=True)
+    ols = smf.ols("y ~ x1 + x2", data).fit()
+    x = ols.model.exog
+    scores = x * (ols.resid.to_numpy() / np.sqrt(1 - ols.get_influence().hat_matrix_diag))[:, None]
+    scores -= scores.mean(axis=0)
+    bread = np.linalg.inv(x.T @ x)
+    expected = bread @ (scores.T @ scores) @ bread * 40 / 39
+    assert fit.cov.to_numpy() == pytest.approx(expected, rel=1e-9)
+    assert fit.params.to_numpy() == pytest.approx(ols.params.to_numpy(), rel=1e-9)
+    hc2 = ols.get_robustcov_results("HC2").bse * np.sqrt(40 / 39)  # the same but for the centring
+    assert fit.bse.to_numpy() == pytest.approx(hc2, rel=1e-3)
+
+
+def test_small_sample_linearisation_of_weighted_ols_agrees_with_r_clubsandwich_cr2():
+    """Sampling weights, no strata or calibration: R's CR2 with one cluster per row and equal
+    error variances (reference_small_sample.R). R's sandwich leaves the scores uncentred and
+    has no n / (n - 1); the linearisation centres them (their weighted sum is zero before the
+    adjustment and about 1e-4 of their scale after), hence 4 digits, not 7."""
+    ref = pd.read_csv(DATA / "reference_small_sample.csv", sep=";")
+    data = pd.read_csv(DATA / "apistrat.csv")
+    fit = sv.glm(sv.Design.from_frame(data, weights="pw"), "api00 ~ ell + meals + mobility", small_sample=True)
+    n = len(data)
+    ours = fit.bse.rename(R_NAMES) * np.sqrt((n - 1) / n)
+    assert ours[ref["term"]].to_numpy() == pytest.approx(ref["value"].to_numpy(), rel=2e-4)
+
+
+def test_small_sample_post_stratified_mean_has_the_textbook_variance():
+    """A mean after post-stratification with equal weights within cells: the within-cell
+    variances with n_c - 1, sum_c (N_c / N)² s_c² / n_c, times the linearisation's n / (n - 1);
+    without the adjustment the within-cell sums of squares are divided by n_c."""
+    rng = np.random.default_rng(2)
+    cells = np.repeat(["a", "b", "c"], [4, 7, 12])
+    data = pd.DataFrame({"cell": cells, "y": rng.normal(size=len(cells)) + (cells == "b")})
+    population = {"a": 300.0, "b": 200.0, "c": 500.0}
+    design = sv.Design.from_frame(data).post_stratify("cell", population)
+    n, big_n = len(data), sum(population.values())
+    groups = data.groupby("cell")["y"]
+    share = pd.Series(population) / big_n
+    textbook = (share**2 * groups.var(ddof=1) / groups.size()).sum() * n / (n - 1)
+    plain = (share**2 * groups.var(ddof=0) / groups.size()).sum() * n / (n - 1)
+    assert sv.glm(design, "y ~ 1", small_sample=True).bse.iloc[0] ** 2 == pytest.approx(textbook, rel=1e-9)
+    assert sv.glm(design, "y ~ 1").bse.iloc[0] ** 2 == pytest.approx(plain, rel=1e-9)
+
+
+def test_small_sample_olr_of_a_binary_outcome_has_the_logits_standard_error():
+    """An ordered logit of two categories is the logit (slopes equal): the adjusted
+    linearisation takes the same projections, so the same standard errors."""
+    rng = np.random.default_rng(3)
+    data = _srs(80, 3).assign(w=rng.uniform(1, 5, 80))
+    data["b"] = (rng.uniform(size=80) < 1 / (1 + np.exp(-(data["x1"] - data["x2"] + 0.5)))).astype(float)
+    design = sv.Design.from_frame(data, weights="w")
+    logit = sv.glm(design, "b ~ x1 + x2", "binomial", small_sample=True)
+    olr = sv.olr(design, "b ~ x1 + x2", small_sample=True)
+    assert olr.bse[["x1", "x2"]].to_numpy() == pytest.approx(logit.bse[["x1", "x2"]].to_numpy(), rel=1e-4)
+
+
+def test_small_sample_bias_correction_removes_most_of_the_logits_bias():
+    """Simulation with a known truth: weighted logit fits of 70 rows overestimate the slopes;
+    the second-order correction removes most of that bias."""
+    beta = np.array([-0.3, 1.0, -1.0])
+    plain, corrected = [], []
+    for seed in range(150):
+        rng = np.random.default_rng(seed)
+        x = rng.normal(size=(70, 2))
+        p = 1 / (1 + np.exp(-(beta[0] + x @ beta[1:])))
+        data = pd.DataFrame({"x1": x[:, 0], "x2": x[:, 1], "y": (rng.uniform(size=70) < p).astype(float),
+                             "w": rng.uniform(1, 3, 70)})  # fmt: skip
+        design = sv.Design.from_frame(data, weights="w")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plain.append(sv.glm(design, "y ~ x1 + x2", "binomial").params.to_numpy())
+            corrected.append(sv.glm(design, "y ~ x1 + x2", "binomial", small_sample=True).params.to_numpy())
+    bias_plain = np.abs(np.mean(plain, axis=0) - beta)[1:]
+    bias_corrected = np.abs(np.mean(corrected, axis=0) - beta)[1:]
+    assert np.all(bias_plain > 0.04)
+    assert np.all(bias_corrected < bias_plain / 2)
+
+
+def test_small_sample_needs_linearisation_and_one_row_per_psu():
+    with pytest.raises(ValueError, match="replicate"):
+        sv.glm(sv.replicate_design(DESIGNS["dstrat"], "JKn"), "api00 ~ ell", small_sample=True)
+    with pytest.raises(ValueError, match="one row per PSU"):
+        sv.glm(DESIGNS["dclus1"], "api00 ~ ell", small_sample=True)

@@ -2,13 +2,14 @@
 
 Each hypothesis is fitted three ways:
 
-- complete case, unweighted (the verdict): OLS with HC3 standard errors, logit and ordered logit
-  with model-based ones (R: `lm` + `sandwich::vcovHC(type="HC3")`, `glm(family=binomial)`,
+- complete case, unweighted (the verdict): OLS with HC2 standard errors, logit and ordered logit
+  with model-based ones (R: `lm` + `sandwich::vcovHC(type="HC2")`, `glm(family=binomial)`,
   `MASS::polr`);
 - design-based with the register weights (`survey.glm`, `survey.olr`: R's `svyglm` and
   `svyolr`): linearisation standard errors from the weighting design (strata = unit groups,
-  fpc, calibration to the register margins) and t intervals and tests with the design degrees
-  of freedom;
+  fpc, calibration to the register margins) with Bell and McCaffrey's small-sample bias
+  reduction (for equal weights HC2 again), logit and ordered logit estimates less their
+  second-order bias, t intervals and tests with the design degrees of freedom;
 - after multiple imputation (statsmodels MICE, unweighted models).
 
 Continuous predictors enter per standard deviation, OLS outcomes standardised too (weighted
@@ -222,7 +223,7 @@ def _categorical_controls(h: Hypothesis, data: pd.DataFrame) -> tuple[pd.DataFra
 def _fit(h: Hypothesis, data: pd.DataFrame):
     data, formula = _categorical_controls(h, data)
     if h.model == "ols":
-        return smf.ols(formula, data).fit(cov_type="HC3")
+        return smf.ols(formula, data).fit(cov_type="HC2")
     if h.model == "logit":
         return smf.logit(formula, data).fit(disp=False)
     if h.model == "ordinal":
@@ -232,10 +233,13 @@ def _fit(h: Hypothesis, data: pd.DataFrame):
     raise ValueError(f"unknown model {h.model!r}")
 
 
-def fit_design(h: Hypothesis, data: pd.DataFrame, design: survey.Design) -> Fit:
+def fit_design(h: Hypothesis, data: pd.DataFrame, design: survey.Design, small_sample: bool = False) -> Fit:
     """Design-based fit (R's `svyglm` for OLS and logit, `svyolr` for ordered logit) of the
     complete cases `data` (prepared with weights) within `design`: rows of the design that are
-    not complete cases count as zero (domain); intervals and p from t with the design df."""
+    not complete cases count as zero (domain); intervals and p from t with the design df.
+    `small_sample`: bias-reduced linearisation and, for the logit and ordered logit, the
+    second-order bias removed (`survey.glm`, `survey.olr`); `run` uses it, a census fit (the
+    target of a survey's fit) does not."""
     separated = separation(h, data)
     if separated:
         return Fit(n=len(data), note=f"gewichtet: {separated}")
@@ -247,9 +251,10 @@ def fit_design(h: Hypothesis, data: pd.DataFrame, design: survey.Design) -> Fit:
         warnings.simplefilter("ignore")
         try:
             if h.model == "ordinal":
-                result = survey.olr(target, formula)
+                result = survey.olr(target, formula, small_sample=small_sample)
             else:
-                result = survey.glm(target, formula, "gaussian" if h.model == "ols" else "binomial")
+                family = "gaussian" if h.model == "ols" else "binomial"
+                result = survey.glm(target, formula, family, small_sample=small_sample)
         except (np.linalg.LinAlgError, ValueError) as exc:
             return Fit(n=len(data), note=f"gewichtet nicht schätzbar: {exc}")
     if h.test not in result.params.index:
@@ -394,7 +399,7 @@ def fit_mice(h: Hypothesis, frame: pd.DataFrame, n_imputations: int = 10, seed: 
             for c in [c for c in numeric if numeric[c].isna().any()]:  # impute from the numeric variables
                 imp.set_imputer(c, formula=" + ".join(x for x in numeric if x != c))
             model_class = {"ols": OLS, "logit": Logit, "ordinal": WeightedOrderedModel}[h.model]
-            fit_kwds = {"ols": {"cov_type": "HC3"}, "logit": {"disp": False},
+            fit_kwds = {"ols": {"cov_type": "HC2"}, "logit": {"disp": False},
                         "ordinal": {"method": "bfgs", "disp": False, "maxiter": 500}}[h.model]  # fmt: skip
             init_kwds = {"distr": "logit"} if h.model == "ordinal" else {}
             if h.model == "ordinal":
@@ -476,7 +481,11 @@ def run(
         n_params = _n_params(h, data)
         why = testable(h, data, n_params)
         cc = Fit(n=len(data), note=why) if why else fit(h, data)
-        wt = Fit() if why or design is None else fit_design(h, _prepare(h, frame, weighted=True), design)
+        wt = (
+            Fit()
+            if why or design is None
+            else fit_design(h, _prepare(h, frame, weighted=True), design, small_sample=True)
+        )
         mi = Fit() if why or not mice else fit_mice(h, frame)
         fits[h.id] = cc
         diags.append(diagnostics(h, cc))

@@ -270,10 +270,13 @@ class Design:
         return replace(self, weights=np.asarray(weights, dtype=float), calibrations=())
 
     # --- variance ----------------------------------------------------------------------
-    def variance(self, influence: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+    def variance(
+        self, influence: np.ndarray, present: np.ndarray | None = None, scale: np.ndarray | None = None
+    ) -> np.ndarray:
         """Covariance matrix of the estimator whose influence values (rows x k) are given;
         `present` (True per row of the domain) tells which PSUs the domain has, for
-        `adjust_domain_lonely`."""
+        `adjust_domain_lonely`; `scale` (rows x k) multiplies the influence values after the
+        calibration residuals (the small-sample factors of :func:`glm` and :func:`olr`)."""
         x = np.asarray(influence, dtype=float).reshape(len(self.weights), -1)
         for cal in self.calibrations:
             if isinstance(cal, _Greg):
@@ -284,6 +287,8 @@ class Design:
             for _ in range(sweeps):
                 for ps in steps:
                     x = _residualise(x, ps, raking=isinstance(cal, _Raking))
+        if scale is not None:
+            x = x * scale
         present = np.ones(len(x), dtype=bool) if present is None else np.asarray(present, dtype=bool)
         rules = (self.lonely_psu, self.adjust_domain_lonely, present)
         return _multistage(x, self.strata, self.clusters, self.sampsize, self.popsize, rules)
@@ -395,6 +400,56 @@ def _greg_residuals(x: np.ndarray, cal: _Greg, weights: np.ndarray) -> np.ndarra
     u = x / weights[:, None]
     coef, *_ = np.linalg.lstsq(cal.indicators * root, u * root, rcond=None)
     return (u - cal.indicators @ coef) * weights[:, None]
+
+
+def _calibration_projections(design: Design) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each calibration as the weighted regression its residuals come from: (indicators, the
+    weights before). Raking counts as one regression on all its margins (its limit)."""
+    out = []
+    for cal in design.calibrations:
+        if isinstance(cal, _Greg):
+            out.append((cal.indicators, cal.old_weights))
+        else:
+            steps = cal.margins if isinstance(cal, _Raking) else (cal,)
+            out.append((np.hstack([np.eye(ps.cells.max() + 1)[ps.cells] for ps in steps]), steps[0].old_weights))
+    return out
+
+
+def small_sample_scale(design: Design, rows: np.ndarray, x: np.ndarray, v: np.ndarray, omega: np.ndarray) -> np.ndarray:
+    """Bias-reduced linearisation (Bell and McCaffrey 2002) for designs with one row per PSU:
+    factors (design rows x coefficients) for the influence values after the calibration residuals.
+
+    A row's influence value is a linear map L of all rows' errors: through the fitted values
+    (complete cases `rows`, model matrix `x`, weights `v`, working weights `omega`) and the
+    regressions of the calibrations. Under a working model of independent errors with equal
+    variance its expected square is sum_k L_ik², where the row's own contribution, the
+    influence the variance should be built from, has c_i² (c_i = L_ii without the
+    projections). The factor c_i / |L_i| makes the linearisation unbiased under that model: for
+    unweighted OLS it is HC2's 1 / sqrt(1 - h_ii); after a post-stratification the
+    within-cell variances get their n_c / (n_c - 1)."""
+    if design.clusters.shape[1] > 1 or len(np.unique(design.clusters[:, 0])) < len(design.weights):
+        raise ValueError("the small-sample adjustment needs one row per PSU (no clusters)")
+    n_all, m = len(design.weights), len(v)
+    info_inv = np.linalg.pinv((x * (v * omega)[:, None]).T @ x)
+    # errors -> working residuals of the complete cases
+    resid = (np.eye(m) - (omega[:, None] * x) @ info_inv @ (x * v[:, None]).T) * np.sqrt(omega)[None, :]
+    projections = _calibration_projections(design)
+    w = design.weights
+    out = np.ones((n_all, x.shape[1]))
+    for j in range(x.shape[1]):
+        a = v * (x @ info_inv[:, j])  # influence per unit error of each complete case
+        t = np.zeros((n_all, m))
+        t[rows] = a[:, None] * resid
+        for indicators, old in projections:
+            u = t / w[:, None]
+            gram = np.linalg.pinv((indicators * old[:, None]).T @ indicators)
+            t = (u - indicators @ (gram @ ((indicators * old[:, None]).T @ u))) * w[:, None]
+        norm = np.sqrt((t**2).sum(axis=1))
+        own = np.zeros(n_all)
+        own[rows] = np.abs(a * np.sqrt(omega))
+        ok = (norm > 1e-12 * max(norm.max(), 1e-300)) & (own > 0)
+        out[ok, j] = own[ok] / norm[ok]
+    return out
 
 
 def _multistage(x, strata, clusters, sampsize, popsize, rules=("fail", False, None)) -> np.ndarray:
@@ -863,15 +918,24 @@ def _complete_rows(data: pd.DataFrame, formula: str) -> np.ndarray:
     return keep & data[outcome.strip()].notna().to_numpy()
 
 
-def glm(design: Design | ReplicateDesign, formula: str, family: str = "gaussian") -> SurveyFit:
+def glm(
+    design: Design | ReplicateDesign, formula: str, family: str = "gaussian", small_sample: bool = False
+) -> SurveyFit:
     """Design-based generalised linear model, as R's `svyglm` ("gaussian": weighted least
     squares; "binomial": logistic regression, R's `quasibinomial`). Point estimates from the
     weighted fit (statsmodels GLM, weights scaled to mean 1); covariance by linearisation,
     inverse information x design covariance of the score totals x inverse information
     (`svy.varcoef`), through the design's strata, clusters, fpc and calibration, or from refits
-    under every replicate weight. Rows with a missing value count as zero (domain)."""
+    under every replicate weight. Rows with a missing value count as zero (domain).
+
+    `small_sample` (no R equivalent in `survey`): the linearisation with Bell and McCaffrey's
+    bias reduction (:func:`small_sample_scale`) and, for "binomial", the estimates less their
+    second-order bias, b = -1/2 A^-1 sum_i v_i p_i q_i (1 - 2 p_i) x_i (x_i' C x_i) (A the
+    weighted information, C the linearised covariance: Firth's bias with the design's
+    covariance in place of the inverse information)."""
     import statsmodels.formula.api as smf
 
+    _linearised_only(design, small_sample)
     data = design.data
     rows = _complete_rows(data, formula)
     frame = smf.ols(formula, data.loc[rows])
@@ -886,6 +950,7 @@ def glm(design: Design | ReplicateDesign, formula: str, family: str = "gaussian"
             return GLM(y, x, family=fam, var_weights=wr / wr.mean()).fit(start_params=start, tol=1e-10)
 
     res = fit(design.weights)
+    params = np.asarray(res.params, dtype=float)
     if isinstance(design, ReplicateDesign):
         cov = design.replicate_covariance(
             lambda w: np.column_stack([fit(w[:, j], res.params).params for j in range(w.shape[1])])
@@ -894,16 +959,29 @@ def glm(design: Design | ReplicateDesign, formula: str, family: str = "gaussian"
         influence = np.zeros((len(data), len(names)))
         influence[rows] = res.model.score_obs(res.params, scale=1.0) @ res.normalized_cov_params
         cov = design.variance(influence)
-    return SurveyFit(pd.Series(res.params, index=names), pd.DataFrame(cov, index=names, columns=names),
+        if small_sample:
+            v, mu = res.model.var_weights, np.asarray(res.fittedvalues, dtype=float)
+            omega = np.ones(len(mu)) if family == "gaussian" else mu * (1 - mu)
+            if family == "binomial":
+                quad = np.einsum("ni,ij,nj->n", x, cov, x)
+                params = params + 0.5 * res.normalized_cov_params @ (x.T @ (v * omega * (1 - 2 * mu) * quad))
+            cov = design.variance(influence, scale=small_sample_scale(design, rows, x, v, omega))
+    return SurveyFit(pd.Series(params, index=names), pd.DataFrame(cov, index=names, columns=names),
                      design.degf(rows) + 1 - len(names), int(rows.sum()), res, bool(res.converged))  # fmt: skip
 
 
-def olr(design: Design | ReplicateDesign, formula: str) -> SurveyFit:
+def olr(design: Design | ReplicateDesign, formula: str, small_sample: bool = False) -> SurveyFit:
     """Design-based proportional-odds (ordered logit) model, as R's `svyolr`: P(y <= j) =
     expit(zeta_j - x'beta). The outcome is an ordered categorical (unused levels dropped) or
     numbers; the thresholds take the place of the formula's intercept. Covariance by linearisation of the weighted
     likelihood scores (or from replicate refits); thresholds reported as zeta ("a|b"),
-    df = design degrees of freedom minus the number of slopes."""
+    df = design degrees of freedom minus the number of slopes. `small_sample`: the
+    linearisation with Bell and McCaffrey's bias reduction (:func:`small_sample_scale`, the
+    model's projection taken as that of a GLM on the slopes and one intercept with the
+    information of the linear predictor as working weight; the thresholds get the intercept's
+    factors) and the estimates less their second-order bias (:func:`_second_order_bias` with
+    the linearised covariance)."""
+    _linearised_only(design, small_sample)
     outcome = formula.split("~", 1)[0].strip()
     data = design.data
     rows = _complete_rows(data, formula)
@@ -932,7 +1010,7 @@ def olr(design: Design | ReplicateDesign, formula: str) -> SurveyFit:
 
     def to_zeta(params):
         p = np.asarray(params, dtype=float)
-        return np.concatenate([p[:-k], np.cumsum(np.concatenate([[p[-k]], np.exp(p[-k + 1 :])]))])
+        return np.concatenate([p[:-k], np.cumsum(np.concatenate([[p[-k]], np.exp(p[len(p) - k + 1 :])]))])
 
     if isinstance(design, ReplicateDesign):
         cov = design.replicate_covariance(
@@ -946,7 +1024,55 @@ def olr(design: Design | ReplicateDesign, formula: str) -> SurveyFit:
             jac[len(slopes) + j :, len(slopes) + j] = np.exp(a[len(slopes) + j])
         influence = np.zeros((len(data), len(a)))
         influence[rows] = m.score_obs(a) @ np.linalg.inv(-m.hessian(a)) @ jac.T
-        cov = design.variance(influence)
+        scale = None
+        if small_sample:
+            x = np.column_stack([np.asarray(m.exog, dtype=float), np.ones(len(m.exog))])
+            factors = small_sample_scale(design, rows, x, m.case_weights, _olr_information(m, a))
+            scale = np.column_stack([factors[:, : len(slopes)], np.repeat(factors[:, -1:], k, axis=1)])
+            raw = np.zeros((len(data), len(a)))
+            raw[rows] = m.score_obs(a) @ np.linalg.inv(-m.hessian(a))
+            a = a - _second_order_bias(m, a, design.variance(raw))
+        cov = design.variance(influence, scale=scale)
     converged = bool(res.mle_retvals.get("converged", True))
-    return SurveyFit(pd.Series(to_zeta(res.params), index=names), pd.DataFrame(cov, index=names, columns=names),
+    params = to_zeta(a) if small_sample else to_zeta(res.params)
+    return SurveyFit(pd.Series(params, index=names), pd.DataFrame(cov, index=names, columns=names),
                      design.degf(rows) - len(slopes), int(rows.sum()), res, converged)  # fmt: skip
+
+
+def _second_order_bias(model, params: np.ndarray, cov: np.ndarray, step: float = 1e-4) -> np.ndarray:
+    """Second-order bias of the weighted likelihood's root (Cox and Snell; Firth's bias when
+    `cov` is the inverse information): A^-1 (sum_i H_i A^-1 s_i + 1/2 grad tr(H C)), with s_i, H_i
+    the rows' scores and Hessians, H their sum, A = -H and C = `cov` the estimate's covariance.
+    Hessians by central differences of the analytic scores; with C = sum_m l_m u_m u_m', the
+    gradient of tr(H C) is sum_m l_m times the second difference of the score along u_m. For
+    the logit the first term has expectation zero (its Hessian does not depend on y), which is
+    why `glm` leaves it out."""
+    eye = np.eye(len(params)) * step
+    per_row = np.stack([model.score_obs(params + e) - model.score_obs(params - e) for e in eye], axis=2) / (2 * step)
+    per_row = (per_row + per_row.transpose(0, 2, 1)) / 2
+    a_inv = np.linalg.inv(-per_row.sum(axis=0))
+    centre = model.score_obs(params)
+    cross = np.einsum("nij,jk,nk->i", per_row, a_inv, centre)
+    values, vectors = np.linalg.eigh((cov + cov.T) / 2)
+    h = 10 * step
+    grad = sum(
+        value * (model.score(params + h * u) - 2 * centre.sum(axis=0) + model.score(params - h * u)) / h**2
+        for value, u in zip(values, vectors.T)
+    )
+    return a_inv @ (cross + grad / 2)
+
+
+def _linearised_only(design, small_sample: bool) -> None:
+    if small_sample and isinstance(design, ReplicateDesign):
+        raise ValueError("the small-sample adjustment is for linearisation, not for replicate weights")
+
+
+def _olr_information(model: OrderedModel, params: np.ndarray) -> np.ndarray:
+    """Per row, minus the second derivative of the ordered logit's log-likelihood in the linear
+    predictor: with u, l the bounds of the observed category, P = F(u) - F(l), f = F(1 - F),
+    f' = f(1 - 2F): ((f(u) - f(l)) / P)² - (f'(u) - f'(l)) / P."""
+    low, upp = model._bounds(params)
+    fl, fu = special.expit(low), special.expit(upp)
+    dl, du = fl * (1 - fl), fu * (1 - fu)
+    prob = fu - fl + 1e-20
+    return ((du - dl) / prob) ** 2 - (du * (1 - 2 * fu) - dl * (1 - 2 * fl)) / prob
