@@ -271,17 +271,3 @@ def test_weighted_column_is_design_based(example_results):
     rows = design.data["response_row"].isin(data.index).to_numpy()
     assert isinstance(f.result, survey.SurveyFit) and f.n == rows.sum()
     assert f.result.df == design.degf(rows) + 1 - len(f.result.params)
-
-
-def test_study_holm_equals_statsmodels_within_each_group():
-    from statsmodels.stats.multitest import multipletests
-
-    rng = np.random.default_rng(5)
-    seed = pd.Series(rng.integers(0, 40, 300))
-    family = pd.Series(rng.choice(["primary", "secondary"], 300))
-    p = pd.Series(np.where(rng.uniform(size=300) < 0.1, np.nan, rng.uniform(size=300) ** 3))
-    p[:20] = 0.01  # ties
-    ours = validation.holm(p, [seed, family])
-    assert ours[p.isna()].isna().all()
-    for _, idx in p[p.notna()].groupby([seed, family]).groups.items():
-        assert ours[idx].to_numpy() == pytest.approx(multipletests(p[idx], method="holm")[1], abs=1e-15)

@@ -1022,15 +1022,14 @@ def olr(design: Design | ReplicateDesign, formula: str, small_sample: bool = Fal
         jac[len(slopes) :, len(slopes)] = 1.0
         for j in range(1, k):
             jac[len(slopes) + j :, len(slopes) + j] = np.exp(a[len(slopes) + j])
-        influence = np.zeros((len(data), len(a)))
-        influence[rows] = m.score_obs(a) @ np.linalg.inv(-m.hessian(a)) @ jac.T
+        raw = np.zeros((len(data), len(a)))  # influence on the fitted parameters (a)
+        raw[rows] = m.score_obs(a) @ np.linalg.inv(-m.hessian(a))
+        influence = raw @ jac.T
         scale = None
         if small_sample:
             x = np.column_stack([np.asarray(m.exog, dtype=float), np.ones(len(m.exog))])
             factors = small_sample_scale(design, rows, x, m.case_weights, _olr_information(m, a))
             scale = np.column_stack([factors[:, : len(slopes)], np.repeat(factors[:, -1:], k, axis=1)])
-            raw = np.zeros((len(data), len(a)))
-            raw[rows] = m.score_obs(a) @ np.linalg.inv(-m.hessian(a))
             a = a - _second_order_bias(m, a, design.variance(raw))
         cov = design.variance(influence, scale=scale)
     converged = bool(res.mle_retvals.get("converged", True))

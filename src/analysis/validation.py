@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import gc
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -37,6 +38,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import optimize
+from statsmodels.stats.multitest import multipletests
 
 from . import clean, config, files, hypotheses, register, simulate, survey, weighting
 from .report import plots
@@ -173,7 +175,13 @@ def summarise(results: pd.DataFrame, truth: pd.DataFrame, alpha: float = 0.05) -
         p = r[f"{prefix}p"].astype(float)
         if p.isna().all():  # fit not run (MICE left out)
             continue
-        r["_holm"] = holm(p, [r["seed"], r["family"]])
+        r["_holm"] = np.nan
+        gc.freeze()  # multipletests collects garbage at every call: then only what it made is scanned
+        try:
+            for _, idx in r[p.notna()].groupby(["seed", "family"]).groups.items():
+                r.loc[idx, "_holm"] = multipletests(p[idx], alpha=alpha, method="holm")[1]
+        finally:
+            gc.unfreeze()
         r = r[p.notna()]
         key = "truth_unweighted" if prefix != "weighted_" else "truth_weighted"
         r["truth"] = r["hypothesis_id"].map(truth[key])
@@ -193,19 +201,6 @@ def summarise(results: pd.DataFrame, truth: pd.DataFrame, alpha: float = 0.05) -
                           s.map({f: i for i, (f, _) in enumerate(FITS)}))  # fmt: skip
     return out.reset_index(drop=True)[["hypothesis_id", "fit", "null", "truth", "mean_estimate", "coverage",
                                        "rejection_rate", "confirmed_rate", "reps"]]  # fmt: skip
-
-
-def holm(p: pd.Series, groups: list[pd.Series]) -> pd.Series:
-    """Holm-adjusted p-values within each group (missing stay missing): the values of
-    statsmodels' `multipletests(method="holm")`, which collects garbage at every call (minutes
-    for the study's 1,000 groups). Sorted ascending within the group, the j-th of m becomes
-    the running maximum of min(1, (m - j + 1) p)."""
-    frame = pd.DataFrame({"p": p, **{f"_g{i}": g for i, g in enumerate(groups)}}).dropna(subset=["p"])
-    keys = [c for c in frame if c != "p"]
-    frame = frame.sort_values([*keys, "p"], kind="stable")
-    by = frame.groupby(keys, sort=False)
-    scaled = ((by["p"].transform("size") - by.cumcount()) * frame["p"]).clip(upper=1.0)
-    return scaled.groupby([frame[k] for k in keys], sort=False).cummax().reindex(p.index)
 
 
 def write_report(summary: pd.DataFrame, out_dir: Path, seconds: float | None = None) -> list[Path]:
