@@ -2,12 +2,14 @@
 
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
 from scipy.stats import norm
+from scipy.stats import t as t_dist
 from statsmodels.miscmodels.ordinal_model import OrderedModel
 
 from analysis import clean, config, hypotheses, validation
@@ -91,6 +93,27 @@ def test_ols_standardised_coefficient_is_the_correlation_without_controls():
     data = _toy()
     f = hypotheses.fit(h, (data - data.mean()) / data.std())
     assert f.estimate == pytest.approx(data["x"].corr(data["y"]))
+
+
+@pytest.mark.parametrize("model, case", [("logit", "logit apistrat HC0"), ("ordinal", "polr apistrat HC0")])
+def test_verdict_logit_and_ordered_logit_have_rs_sandwich_standard_errors(model, case):
+    """Estimates and HC0 standard errors of R's glm/polr with sandwich::sandwich on R's apistrat
+    (tests/data/r_survey/reference_sandwich.R), intervals from t on the residual df."""
+    data_dir = Path(__file__).parent / "data" / "r_survey"
+    ref = pd.read_csv(data_dir / "reference_sandwich.csv", sep=";").query("case == @case")
+    api = pd.read_csv(data_dir / "apistrat.csv")
+    api = api.assign(yes=(api["sch.wide"] == "Yes").astype(int),
+                     band=pd.cut(api["api00"], [0, 600, 700, 800, 1000], labels=list("abcd")))  # fmt: skip
+    outcome = "yes" if model == "logit" else "band"
+    h = Hypothesis("T", "", "", outcome, ["ell", "meals", "mobility"], "mobility", [], model, "positive", "primary")
+    f = hypotheses.fit(h, api[[outcome, "ell", "meals", "mobility"]])
+    slope = ref.set_index("term").loc["mobility"]
+    assert f.estimate == pytest.approx(slope["estimate"], rel=5e-4)
+    assert f.se == pytest.approx(slope["se"], rel=5e-4)
+    df = f.result.df_resid
+    assert f.ci_high - f.estimate == pytest.approx(f.se * t_dist.ppf(0.975, df), rel=1e-9)
+    if model == "logit":
+        assert np.sqrt(np.diag(f.result.cov_params())) == pytest.approx(ref["se"].to_numpy(), rel=5e-4)
 
 
 def test_weighted_ordered_logit_equals_replicated_rows():

@@ -2,9 +2,9 @@
 
 Each hypothesis is fitted three ways:
 
-- complete case, unweighted (the verdict): OLS with HC2 standard errors, logit and ordered logit
-  with model-based ones (R: `lm` + `sandwich::vcovHC(type="HC2")`, `glm(family=binomial)`,
-  `MASS::polr`);
+- complete case, unweighted (the verdict): robust (sandwich) standard errors, for OLS HC2, for
+  the logit and ordered logit HC0, with t on the residual degrees of freedom (R: `lm`, `glm(family
+  = binomial)`, `MASS::polr` with `sandwich::vcovHC(type="HC2")` and `sandwich::sandwich`);
 - design-based with the register weights (`survey.glm`, `survey.olr`: R's `svyglm` and
   `svyolr`): linearisation standard errors from the weighting design (strata = unit groups,
   fpc, calibration to the register margins) with Bell and McCaffrey's small-sample bias
@@ -225,11 +225,11 @@ def _fit(h: Hypothesis, data: pd.DataFrame):
     if h.model == "ols":
         return smf.ols(formula, data).fit(cov_type="HC2")
     if h.model == "logit":
-        return smf.logit(formula, data).fit(disp=False)
+        return smf.logit(formula, data).fit(disp=False, cov_type="HC0", use_t=True)
     if h.model == "ordinal":
         data = data.assign(**{h.outcome: pd.Categorical(data[h.outcome], ordered=True)})
         model = WeightedOrderedModel.from_formula(formula, data, distr="logit")
-        return model.fit(method="bfgs", disp=False, maxiter=500)
+        return model.fit(method="bfgs", disp=False, maxiter=500, cov_type="HC0", use_t=True)
     raise ValueError(f"unknown model {h.model!r}")
 
 
@@ -399,8 +399,8 @@ def fit_mice(h: Hypothesis, frame: pd.DataFrame, n_imputations: int = 10, seed: 
             for c in [c for c in numeric if numeric[c].isna().any()]:  # impute from the numeric variables
                 imp.set_imputer(c, formula=" + ".join(x for x in numeric if x != c))
             model_class = {"ols": OLS, "logit": Logit, "ordinal": WeightedOrderedModel}[h.model]
-            fit_kwds = {"ols": {"cov_type": "HC2"}, "logit": {"disp": False},
-                        "ordinal": {"method": "bfgs", "disp": False, "maxiter": 500}}[h.model]  # fmt: skip
+            fit_kwds = {"ols": {"cov_type": "HC2"}, "logit": {"disp": False, "cov_type": "HC0"},
+                        "ordinal": {"method": "bfgs", "disp": False, "maxiter": 500, "cov_type": "HC0"}}[h.model]  # fmt: skip
             init_kwds = {"distr": "logit"} if h.model == "ordinal" else {}
             if h.model == "ordinal":
                 formula = formula.replace(" ~ ", " ~ 0 + ", 1)

@@ -231,7 +231,7 @@ def _markdown(s: pd.DataFrame, seconds: float | None) -> str:
         "berechnet als Vollerhebung der Grundgesamtheit, gewichtet mit den Auswahlwahrscheinlichkeiten "
         "(ungewichtet, MICE) bzw. mit Auswahlwahrscheinlichkeit × Grenzwert der Kalibrierung (gewichtet).",
         "",
-        "Ungewichtet: das Urteil (OLS mit HC2, Logit, geordnetes Logit); gewichtet: designbasiert "
+        "Ungewichtet: das Urteil (OLS mit HC2, Logit und geordnetes Logit mit HC0, t mit Rest-Freiheitsgraden); gewichtet: designbasiert "
         "(R `svyglm`/`svyolr`: Linearisierung mit Schichten, fpc und Kalibrierung, mit der Kleinstichproben-Korrektur "
         "nach Bell und McCaffrey und ohne den Bias zweiter Ordnung der Logits; t mit Design-Freiheitsgraden); "
         f"MICE: {STUDY_IMPUTATIONS} Imputationen je Umfrage (Analyse: 10). Abgelehnt: Holm-korrigiert innerhalb "
