@@ -198,14 +198,28 @@ def test_cli_writes_the_results_table(tmp_path):
 
 
 @pytest.mark.slow  # a simulation study: a population, its census and two surveys
-def test_small_validation_study_runs_and_summarises():
-    """A small version of `python -m analysis validate` (the full study has 500 repetitions)."""
-    summary = validation.study(reps=2, n=300, workers=1, mice=False, progress=None)
+def test_small_validation_study_runs_summarises_and_continues_from_its_checkpoint(tmp_path, monkeypatch):
+    """A small version of `python -m analysis validate`; run again with one survey more, it takes
+    the first two from the checkpoint folder and reports the third, which fails, instead of
+    stopping."""
+    summary = validation.study(reps=2, n=300, workers=1, mice=False, progress=None, checkpoint=tmp_path)
     ids = [h.id for h in hypotheses.registry()[0]]
     assert summary["hypothesis_id"].drop_duplicates().tolist() == ids
     assert set(summary["fit"]) == {"ungewichtet", "gewichtet (Design)"}  # MICE left out here
     assert summary["coverage"].between(0, 1).all() and summary["rejection_rate"].between(0, 1).all()
     assert summary["truth"].notna().all() and (summary["reps"] == 2).all()
+    assert sorted(p.name for p in tmp_path.glob("*.parquet")) == ["20261122.parquet", "20261123.parquet"]
+
+    def fails(seed, *args):
+        raise RuntimeError("calibration failed")
+
+    monkeypatch.setattr(validation, "_one_survey", fails)
+    again = validation.study(reps=3, n=300, workers=1, mice=False, progress=None, checkpoint=tmp_path)
+    pd.testing.assert_frame_equal(again, summary)
+    assert again.attrs["failed"] == {20261124: "RuntimeError: calibration failed"}
+    assert "Startwert 20261124: RuntimeError: calibration failed" in validation._markdown(again, None)
+    with pytest.raises(ValueError, match="hält Ergebnisse"):
+        validation.study(reps=2, n=250, workers=1, mice=False, progress=None, checkpoint=tmp_path)
 
 
 def test_inclusion_probabilities_match_numpys_draw():

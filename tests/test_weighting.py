@@ -250,3 +250,20 @@ def test_headline_share_of_a_domain_behind_unweighted_rows(cleaned):
     rows = weights.index[domain.loc[weights.index].to_numpy() & y.loc[weights.index].notna().to_numpy()]
     expected = (weights[rows] * y[rows]).sum() / weights[rows].sum()
     assert table.loc[table["indicator"] == h.key, "municipalities_estimate"].iloc[0] == pytest.approx(expected)
+
+
+def test_raking_that_does_not_converge_warns_and_returns_its_last_sweep_as_r_does():
+    """Margins met only with a zero weight (cell x-v must vanish): no calibration within the
+    bounds, and raking approaches the solution too slowly to converge in 1,000 sweeps. The
+    weighting returns the last sweep with R's warning and the bounds flagged, instead of
+    failing (a simulated survey of the validation study did)."""
+    frame = pd.DataFrame({"a": list("xxy"), "b": list("uvv"), "w": 1.0})
+    base = survey.Design.from_frame(frame, weights="w")
+    margins = {"a": {"x": 50, "y": 50}, "b": {"u": 50, "v": 50}}
+    with pytest.raises(RuntimeError, match="did not converge"):
+        base.calibrate(margins)
+    with pytest.warns(survey.RakingWarning):
+        design, bounds_met = weighting._bounded_rake(base, margins)
+    assert not bounds_met
+    assert design.weights == pytest.approx([50, 0, 50], abs=0.05)
+    assert np.isfinite(design.variance(np.ones((3, 1)))).all()

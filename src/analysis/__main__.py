@@ -78,7 +78,7 @@ def _validate(args: argparse.Namespace) -> None:
     from . import validation
 
     start = time.perf_counter()
-    summary = validation.study(args.reps, args.n, args.seed, args.workers)
+    summary = validation.study(args.reps, args.n, args.seed, args.workers, checkpoint=args.checkpoint)
     for path in validation.write_report(summary, args.out, time.perf_counter() - start):
         print(f"geschrieben: {path}")
     print(summary.to_string(index=False))
@@ -232,6 +232,8 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("--seed", type=int, default=20261122, help="Startwert des Zufallsgenerators")
     v.add_argument("--workers", type=int, default=2, help="parallele Prozesse")
     v.add_argument("--out", type=Path, default=config.REPORTS / "validation", help="Ordner für Bericht und Abbildung")
+    v.add_argument("--checkpoint", type=Path, default=None,
+                   help="Ordner, der jede fertige Umfrage sofort sichert; ein abgebrochener Lauf setzt dort fort")  # fmt: skip
 
     r = _command(sub, "run", "alle Notebooks der Reihe nach ausführen und das Briefing schreiben", _run)
     r.add_argument("--raw", type=Path, default=config.EXAMPLE_RAW,

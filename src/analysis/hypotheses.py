@@ -2,9 +2,10 @@
 
 Each hypothesis is fitted three ways:
 
-- complete case, unweighted (the verdict): robust (sandwich) standard errors, for OLS HC2, for
-  the logit and ordered logit HC0, with t on the residual degrees of freedom (R: `lm`, `glm(family
-  = binomial)`, `MASS::polr` with `sandwich::vcovHC(type="HC2")` and `sandwich::sandwich`);
+- complete case, unweighted (the verdict): robust (sandwich) standard errors, for OLS HC2 with
+  normal intervals, for the logit and ordered logit HC0 with t on the residual degrees of freedom
+  (R: `lm`, `glm(family = binomial)`, `MASS::polr` with `sandwich::vcovHC(type="HC2")` and
+  `sandwich::sandwich`);
 - design-based with the register weights (`survey.glm`, `survey.olr`: R's `svyglm` and
   `svyolr`): linearisation standard errors from the weighting design (strata = unit groups,
   fpc, calibration to the register margins) with Bell and McCaffrey's small-sample bias

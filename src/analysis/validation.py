@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import json
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -62,7 +63,14 @@ def _use_population(seed: int) -> None:
 
 def one_survey(seed: int, n: int = 400, mice: bool = True, population: pd.DataFrame | None = None) -> pd.DataFrame:
     """Draw, clean and test one survey of the study's population (the worker's, unless given);
-    the results table."""
+    the results table, or one row with the `error` when the survey could not be processed."""
+    try:
+        return _one_survey(seed, n, mice, population)
+    except Exception as exc:  # noqa: BLE001 -- one survey must not end a study of hours; reported
+        return pd.DataFrame({"seed": [seed], "error": [f"{type(exc).__name__}: {exc}"]})
+
+
+def _one_survey(seed: int, n: int, mice: bool, population: pd.DataFrame | None) -> pd.DataFrame:
     with tempfile.TemporaryDirectory(prefix="analysis-validate-") as tmp:
         export, truth_rows, truth = simulate.simulate(
             n, seed, population=_POPULATION if population is None else population
@@ -146,24 +154,59 @@ def targets(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def study(reps: int = 500, n: int = 400, seed: int = 20261122, workers: int = 2, mice: bool = True,
-          progress=print, population_seed: int = POPULATION_SEED) -> pd.DataFrame:  # fmt: skip
-    """Coverage and rejection rates over `reps` simulated surveys; one row per hypothesis and fit."""
+          progress=print, population_seed: int = POPULATION_SEED, checkpoint: Path | None = None) -> pd.DataFrame:  # fmt: skip
+    """Coverage and rejection rates over `reps` simulated surveys; one row per hypothesis and fit.
+    `checkpoint`: a folder that keeps each survey's results as it is done (`<seed>.parquet`), so
+    that a run stopped midway continues there (same n, MICE setting and population only)."""
+    seeds = [seed + i for i in range(reps)]
+    done = _checkpointed(checkpoint, seeds, {"n": n, "mice": mice, "population_seed": population_seed})
     population = simulate.population(population_seed)
     truth = targets(census(population, n, population_seed))
-    seeds = [seed + i for i in range(reps)]
-    tables = []
+    todo = [s for s in seeds if s not in done]
+    tables = list(done.values())
+    if progress and done:
+        progress(f"{len(done)}/{reps} simulierte Umfragen aus {checkpoint}")
     with contextlib.ExitStack() as stack:
         if workers > 1:
             pool = stack.enter_context(ProcessPoolExecutor(workers, initializer=_use_population,
                                                            initargs=(population_seed,)))  # fmt: skip
-            surveys = pool.map(one_survey, seeds, [n] * reps, [mice] * reps)
+            surveys = pool.map(one_survey, todo, [n] * len(todo), [mice] * len(todo))
         else:  # here, with the population drawn above
-            surveys = map(functools.partial(one_survey, population=population), seeds, [n] * reps, [mice] * reps)
-        for i, table in enumerate(surveys, 1):
+            surveys = map(
+                functools.partial(one_survey, population=population), todo, [n] * len(todo), [mice] * len(todo)
+            )
+        for i, table in enumerate(surveys, len(done) + 1):
             tables.append(table)
+            if checkpoint is not None:
+                files.write_parquet(table, Path(checkpoint) / f"{table['seed'].iloc[0]}.parquet")
             if progress and (i % 10 == 0 or i == reps):
                 progress(f"{i}/{reps} simulierte Umfragen")
-    return summarise(pd.concat(tables, ignore_index=True), truth)
+    results = pd.concat(tables, ignore_index=True)
+    failed = results[results["error"].notna()] if "error" in results else results.iloc[:0]
+    if len(failed) and progress:
+        progress(
+            f"{len(failed)} Umfragen nicht auswertbar: "
+            + "; ".join(f"{r.seed}: {r.error}" for r in failed.itertuples())
+        )
+    summary = summarise(results.drop(index=failed.index), truth)
+    summary.attrs["failed"] = {int(r.seed): r.error for r in failed.itertuples()}
+    return summary
+
+
+def _checkpointed(folder: Path | None, seeds: list[int], params: dict) -> dict[int, pd.DataFrame]:
+    """The surveys of `seeds` already in the checkpoint folder (created with `params` when new)."""
+    if folder is None:
+        return {}
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = folder / "params.json"
+    if not stamp.exists():
+        files.write_text(stamp, json.dumps(params, sort_keys=True))
+    elif json.loads(stamp.read_text()) != params:
+        raise ValueError(
+            f"{folder} hält Ergebnisse mit {stamp.read_text()}, nicht {json.dumps(params, sort_keys=True)}"
+        )
+    return {s: pd.read_parquet(folder / f"{s}.parquet") for s in seeds if (folder / f"{s}.parquet").exists()}
 
 
 def summarise(results: pd.DataFrame, truth: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
@@ -248,6 +291,10 @@ def _markdown(s: pd.DataFrame, seconds: float | None) -> str:
     outside = s[(s["coverage"] < 0.93) | (s["coverage"] > 0.97)]
     lines += ["", "Außerhalb des Zielbands: " + (", ".join(f"{r.hypothesis_id} {r.fit} ({r.coverage:.1%})"
               for r in outside.itertuples()) or "keine") + "."]  # fmt: skip
+    failed = s.attrs.get("failed", {})
+    if failed:
+        lines += ["", f"Nicht auswertbar ({len(failed)} Umfragen, in keiner Zeile gezählt): "
+                  + "; ".join(f"Startwert {seed}: {error}" for seed, error in failed.items()) + "."]  # fmt: skip
     if seconds is not None:
         lines += ["", f"Rechenzeit: {seconds / 60:.0f} min auf 2 Kernen (`nice`)."]
     return "\n".join(lines) + "\n"

@@ -136,11 +136,18 @@ def _setup(responses: pd.DataFrame, margins: pd.DataFrame):
 
 def _bounded_rake(base: survey.Design, margins: dict):
     """Raking within `WEIGHT_BOUNDS` (bounded logit calibration). Where the margins cannot be
-    met within the bounds, the margins win: plain raking is returned, flagged."""
+    met within the bounds, the margins win: plain raking is returned, flagged. Where raking does
+    not converge either (1,000 sweeps), the weights of its last sweep, with a `RakingWarning`,
+    as R's `rake` returns them: the margins are then met only approximately."""
     try:
         return base.calibrate(margins, bounds=WEIGHT_BOUNDS), True
     except RuntimeError:
+        pass
+    try:
         return base.calibrate(margins), False
+    except RuntimeError:
+        raked = base.rake(margins, max_iter=1000, epsilon=1e-10)  # warns
+        return base.calibrated(margins, raked.weights), False
 
 
 def _pool_unordered(sample: pd.Series, register_counts: pd.Series) -> dict:
