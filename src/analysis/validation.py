@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import threadpoolctl
 from scipy import optimize
 from statsmodels.stats.multitest import multipletests
 
@@ -57,7 +58,10 @@ _POPULATION: pd.DataFrame | None = None
 
 
 def _use_population(seed: int) -> None:
+    """Worker start: one BLAS thread (two workers with a thread per core each oversubscribed
+    2 cores fourfold) and the study's population."""
     global _POPULATION
+    threadpoolctl.threadpool_limits(1)
     _POPULATION = simulate.population(seed)
 
 
@@ -190,6 +194,9 @@ def study(reps: int = 500, n: int = 400, seed: int = 20261122, workers: int = 2,
         )
     summary = summarise(results.drop(index=failed.index), truth)
     summary.attrs["failed"] = {int(r.seed): r.error for r in failed.itertuples()}
+    summary.attrs["seeds"] = (seeds[0], seeds[-1])
+    summary.attrs["n"] = n
+    summary.attrs["from_checkpoint"] = len(done)
     return summary
 
 
@@ -269,7 +276,7 @@ def _markdown(s: pd.DataFrame, seconds: float | None) -> str:
     lines = [
         "# Validierung der Hypothesentests durch Simulation",
         "",
-        f"{reps} simulierte Umfragen (n = 400 exportierte Zeilen) aus einer festen endlichen Grundgesamtheit "
+        f"{reps} simulierte Umfragen (n = {s.attrs.get('n', 400)} exportierte Zeilen{_seed_range(s)}) aus einer festen endlichen Grundgesamtheit "
         "(`analysis.validation`, Methode dort). Wahrheit je Schätzer: was er unter dem Stichprobendesign schätzt, "
         "berechnet als Vollerhebung der Grundgesamtheit, gewichtet mit den Auswahlwahrscheinlichkeiten "
         "(ungewichtet, MICE) bzw. mit Auswahlwahrscheinlichkeit × Grenzwert der Kalibrierung (gewichtet).",
@@ -296,5 +303,16 @@ def _markdown(s: pd.DataFrame, seconds: float | None) -> str:
         lines += ["", f"Nicht auswertbar ({len(failed)} Umfragen, in keiner Zeile gezählt): "
                   + "; ".join(f"Startwert {seed}: {error}" for seed, error in failed.items()) + "."]  # fmt: skip
     if seconds is not None:
-        lines += ["", f"Rechenzeit: {seconds / 60:.0f} min auf 2 Kernen (`nice`)."]
+        resumed, seeds = s.attrs.get("from_checkpoint", 0), s.attrs.get("seeds", (0, reps - 1))
+        part = (
+            f" für {seeds[1] - seeds[0] + 1 - resumed} Umfragen, {resumed} aus dem Zwischenstand übernommen"
+            if resumed
+            else ""
+        )
+        lines += ["", f"Rechenzeit: {seconds / 60:.0f} min{part} auf 2 Kernen (`nice`)."]
     return "\n".join(lines) + "\n"
+
+
+def _seed_range(s: pd.DataFrame) -> str:
+    seeds = s.attrs.get("seeds")
+    return f", Startwerte {seeds[0]}–{seeds[1]}" if seeds else ""

@@ -7,7 +7,10 @@ with the variance of a calibration estimator),
 starting from N/n of the group, and kept within `WEIGHT_BOUNDS` times that start (bounded logit
 calibration, R's `calibrate(calfun="logit")`). Categories with fewer than `settings.RAKING_MIN_CELL_N` respondents are pooled
 first (small Länder into "übrige Länder", size classes with their neighbour), because a
-margin can only be met where somebody answered.
+margin can only be met where somebody answered. Where the margins still cannot be met within
+the bounds (e.g. the register's many Gemeinden "unter 2.000" answered only from Länder that
+hold fewer such units), cells are pooled further until they can (`_pool_until_feasible`),
+each merge logged: else raking drives some weights to zero.
 
 Share of municipalities: weighted mean over all weighted units. Share of residents: over
 Gemeinden only (every resident counts once), the inhabitant-weighted share within each size
@@ -48,6 +51,7 @@ class Weighting:
     frame: pd.DataFrame  # weighted rows with group, land_cell, size_cell, weight
     targets: pd.DataFrame  # register counts per group x margin cell
     bounds_met: bool
+    pooled: tuple[str, ...] = ()  # German notes: cells merged so that the bounds can be met
 
     @property
     def kish_deff(self) -> float:
@@ -71,26 +75,27 @@ def population_table(units_or_margins: pd.DataFrame) -> pd.DataFrame:
 
 def weight(responses: pd.DataFrame, margins: pd.DataFrame) -> Weighting:
     """Rake the responses (processed, labelled) to the register margins."""
-    frame, targets, base, rake_margins = _setup(responses, margins)
+    frame, targets, base, rake_margins, pooled = _setup(responses, margins)
     design, bounds_met = _bounded_rake(base, rake_margins)
     frame["weight"] = design.weights
-    return Weighting(design, frame, targets, bounds_met)
+    return Weighting(design, frame, targets, bounds_met, pooled)
 
 
 def load(responses: pd.DataFrame, margins: pd.DataFrame) -> Weighting:
     """The weighting of processed responses, rebuilt from their `weight` column (no new fit)."""
-    frame, targets, base, rake_margins = _setup(responses, margins)
+    frame, targets, base, rake_margins, pooled = _setup(responses, margins)
     weights = responses.loc[frame.index, "weight"].astype(float).to_numpy()
     if np.isnan(weights).any():
         raise ValueError("weightable responses without weight: the processed data are not from this cleaning step")
     g = weights / base.weights
     bounds_met = bool(g.min() >= WEIGHT_BOUNDS[0] * (1 - 1e-6) and g.max() <= WEIGHT_BOUNDS[1] * (1 + 1e-6))
     frame["weight"] = weights
-    return Weighting(base.calibrated(rake_margins, weights), frame, targets, bounds_met)
+    return Weighting(base.calibrated(rake_margins, weights), frame, targets, bounds_met, pooled)
 
 
 def _setup(responses: pd.DataFrame, margins: pd.DataFrame):
-    """Weightable rows with their (pooled) cells, register targets, starting design, margins."""
+    """Weightable rows with their (pooled) cells, register targets, starting design, margins,
+    notes on cells pooled for the bounds."""
     pop = population_table(margins)
     df = responses.assign(
         group=responses["unit_type"].astype(object).map(GROUP_OF_UNIT_TYPE),
@@ -100,11 +105,14 @@ def _setup(responses: pd.DataFrame, margins: pd.DataFrame):
     df = df[df["group"].notna() & df["land"].notna() & df["size"].notna()].copy()
     df = df[df["group"].isin(pop["group"].unique())]
     size_order = codebook.load().size_class["labels"]
-    parts, targets = [], []
+    parts, targets, pooled = [], [], []
     for group, rows in df.groupby("group", sort=True):
         gp = pop[pop["group"] == group]
         land_map = _pool_unordered(rows["land"], gp.groupby("land")["n_units"].sum())
-        size_map = _pool_ordered(rows["size"], [s for s in size_order if s in set(gp["size_class"])])
+        sizes = [s for s in size_order if s in set(gp["size_class"])]
+        size_map = _pool_ordered(rows["size"], sizes)
+        land_map, size_map, notes = _pool_until_feasible(group, rows, gp, land_map, size_map, sizes)
+        pooled += notes
         rows = rows.assign(land_cell=rows["land"].map(land_map), size_cell=rows["size"].map(size_map))
         parts.append(rows[rows["land_cell"].notna() & rows["size_cell"].notna()])  # else not in the register
         for margin, col, mapping in (("Land", "land", land_map), ("Größenklasse", "size_class", size_map)):
@@ -131,7 +139,8 @@ def _setup(responses: pd.DataFrame, margins: pd.DataFrame):
         }
         for margin, cell_col in (("Land", "land_cell"), ("Größenklasse", "size_cell"))
     }
-    return frame, targets, survey.Design.from_frame(frame, strata="group", fpc="N_group"), margins_for_rake
+    design = survey.Design.from_frame(frame, strata="group", fpc="N_group")
+    return frame, targets, design, margins_for_rake, tuple(pooled)
 
 
 def _bounded_rake(base: survey.Design, margins: dict):
@@ -143,11 +152,8 @@ def _bounded_rake(base: survey.Design, margins: dict):
         return base.calibrate(margins, bounds=WEIGHT_BOUNDS), True
     except RuntimeError:
         pass
-    try:
-        return base.calibrate(margins), False
-    except RuntimeError:
-        raked = base.rake(margins, max_iter=1000, epsilon=1e-10)  # warns
-        return base.calibrated(margins, raked.weights), False
+    raked = base.rake(margins, max_iter=1000, epsilon=1e-10)  # as calibrate(margins), but warns instead of raising
+    return base.calibrated(margins, raked.weights), False
 
 
 def _pool_unordered(sample: pd.Series, register_counts: pd.Series) -> dict:
@@ -177,17 +183,69 @@ def _pool_ordered(sample: pd.Series, order: list[str]) -> dict:
         a, b = sorted((i, j))
         cells[a : b + 1] = [cells[a] + cells[b]]
         counts[a : b + 1] = [counts[a] + counts[b]]
-    mapping = {}
-    for cell in cells:
-        label = cell[0] if len(cell) == 1 else f"{cell[0].split(' bis ')[0]} … {cell[-1]}"
-        mapping.update({c: label for c in cell})
-    return mapping
+    return {c: _size_label(cell) for cell in cells for c in cell}
+
+
+def _size_label(cell: list[str]) -> str:
+    return cell[0] if len(cell) == 1 else f"{cell[0].split(' bis ')[0]} … {cell[-1]}"
+
+
+def _pool_until_feasible(group: str, rows: pd.DataFrame, gp: pd.DataFrame, land_map: dict, size_map: dict,
+                         sizes: list[str]) -> tuple[dict, dict, list[str]]:  # fmt: skip
+    """Coarser cells until the group's register margins can be met within `WEIGHT_BOUNDS`:
+    the size cell the sample under-represents most (register share / sample share) merged
+    with its neighbour of fewer respondents, down to one size cell; then the most
+    under-represented Land pooled into `OTHER_LAENDER`. With one cell per margin every weight
+    is N/n, so this ends. The maps and a German note per merge."""
+    notes: list[str] = []
+    while True:
+        cells = pd.DataFrame({"land": rows["land"].map(land_map), "size": rows["size"].map(size_map)}).dropna()
+        register_counts = {
+            "land": gp.groupby(gp["land"].map(land_map))["n_units"].sum(),
+            "size": gp.groupby(gp["size_class"].map(size_map))["n_units"].sum(),
+        }
+        start = survey.Design.from_frame(cells.assign(w=gp["n_units"].sum() / len(cells)), weights="w")
+        try:
+            start.calibrate({m: t.to_dict() for m, t in register_counts.items()}, bounds=WEIGHT_BOUNDS)
+            return land_map, size_map, notes
+        except RuntimeError:
+            pass
+        ratio = {
+            m: (t / t.sum()) / cells[m].value_counts(normalize=True).reindex(t.index, fill_value=0)
+            for m, t in register_counts.items()
+        }
+        size_cells = [[c for c in sizes if size_map[c] == label] for label in dict.fromkeys(size_map[c] for c in sizes)]
+        land_cells = [c for c in ratio["land"].index if c != OTHER_LAENDER]
+        if len(size_cells) > 1:
+            i = int(np.argmax([ratio["size"][_size_label(cell)] for cell in size_cells]))
+            n = [int(cells["size"].eq(_size_label(cell)).sum()) for cell in size_cells]
+            j = i - 1 if i == len(size_cells) - 1 or (i > 0 and n[i - 1] <= n[i + 1]) else i + 1
+            a, b = sorted((i, j))
+            merged = size_cells[a] + size_cells[b]
+            size_map = {**size_map, **{c: _size_label(merged) for c in merged}}
+            notes.append(f"{group}: Größenklassen „{_size_label(size_cells[a])}“ und „{_size_label(size_cells[b])}“ "
+                         "zusammengefasst, weil die Randsummen des Gemeindeverzeichnisses sonst nicht innerhalb "
+                         "der Gewichtsgrenzen erreichbar sind")  # fmt: skip
+        elif len(ratio["land"]) > 1:
+            worst = ratio["land"][land_cells].idxmax()
+            pool = {worst} if OTHER_LAENDER in ratio["land"].index else set(land_cells)
+            if len(pool) > 2:  # no pool yet: the worst Land and the one with fewest answers
+                pool = {worst, cells["land"][cells["land"] != worst].value_counts().idxmin()}
+            land_map = {c: (OTHER_LAENDER if cell in pool else cell) for c, cell in land_map.items()}
+            notes.append(f"{group}: {', '.join(sorted(pool))} zu „{OTHER_LAENDER}“ zusammengefasst, weil die "
+                         "Randsummen des Gemeindeverzeichnisses sonst nicht innerhalb der Gewichtsgrenzen "
+                         "erreichbar sind")  # fmt: skip
+        else:
+            return land_map, size_map, notes
 
 
 # --- pipeline step -------------------------------------------------------------------------------
 def add_weights(df: pd.DataFrame, audit: Audit, margins: pd.DataFrame) -> pd.DataFrame:
-    """Step: column `weight` raked to the register; unweightable responses logged."""
+    """Step: column `weight` raked to the register; unweightable responses and cells pooled for
+    the weight bounds logged."""
     result = weight(df, margins)
+    for note in result.pooled:
+        audit.file_note("weight", "weighting_cells_pooled", note)
     df = df.copy()
     df["weight"] = pd.array(result.frame["weight"].reindex(df.index), dtype="Float64")
     for idx in df.index[df["weight"].isna()]:
@@ -370,8 +428,9 @@ def share_interval(estimate: float, se: float, df: int) -> tuple[float, float]:
 
 
 def weight_summary(w: Weighting) -> pd.DataFrame:
-    """Per group: n, register count, weight range, Kish design effect and whether the weights
-    stayed within `WEIGHT_BOUNDS` times N/n (else the margins won); a row for all."""
+    """Per group: n, register count, weight range, Kish design effect, whether the weights
+    stayed within `WEIGHT_BOUNDS` times N/n (else the margins won) and how many cells were
+    merged for that (`Weighting.pooled`); a row for all."""
     rows = []
     for group, f in [*w.frame.groupby("group"), ("alle", w.frame)]:
         wt = f["weight"]
@@ -380,5 +439,7 @@ def weight_summary(w: Weighting) -> pd.DataFrame:
             "weight_min": wt.min(), "weight_median": wt.median(), "weight_max": wt.max(),
             "weight_max_to_min": wt.max() / wt.min(), "kish_deff": len(wt) * (wt**2).sum() / wt.sum() ** 2,
             "within_bounds": w.bounds_met,
+            "cells_merged_for_bounds": sum(n.startswith(f"{group}:") for n in w.pooled) if group != "alle"
+            else len(w.pooled),
         })  # fmt: skip
     return pd.DataFrame(rows)

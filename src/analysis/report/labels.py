@@ -22,6 +22,7 @@ COLUMNS = {
     "weight_max_to_min": "max/min",
     "kish_deff": "Designeffekt (Kish)",
     "within_bounds": "Grenzen eingehalten",
+    "cells_merged_for_bounds": "Zellen zusammengelegt (Grenzen)",
     "register_share": "Verzeichnis",
     "sample_share": "Stichprobe",
     "weighted_share": "Stichprobe gewichtet",
