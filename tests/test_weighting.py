@@ -1,5 +1,7 @@
 """Weights raked to the register: margins met, pooling rules, and a simulation with known truth."""
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -319,6 +321,12 @@ def test_cells_are_pooled_until_the_margins_can_be_met_within_the_bounds(cells, 
     for margin, col in (("Land", "land_cell"), ("Größenklasse", "size_cell")):
         target = w.targets[w.targets["margin"] == margin].set_index("cell")["n_register"]
         assert w.frame.groupby(col)["weight"].sum().to_dict() == pytest.approx(target.to_dict())
+    loaded = weighting.load(responses.assign(weight=w.frame["weight"]), margins)  # as from the processed data
+    assert loaded.pooled == w.pooled and loaded.bounds_met
+    pd.testing.assert_frame_equal(loaded.targets, w.targets)
+    y = np.arange(len(responses)) % 3.0
+    se = [survey.mean(replace(d, data=d.data.assign(_y=y)), "_y").iloc[0]["se"] for d in (w.design, loaded.design)]
+    assert se[1] == pytest.approx(se[0], rel=1e-9)
     log = audit.Audit()
     weighting.add_weights(responses, log, margins)
     notes = log.frame()
