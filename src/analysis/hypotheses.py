@@ -285,8 +285,8 @@ def _unstable_correction(result: survey.SurveyFit, term: str) -> str:
         return ""
     return (
         f"gewichtet nicht prüfbar: die Korrektur des Bias zweiter Ordnung ({removed:.3g}) ist mehr als "
-        f"doppelt so groß wie der Standardfehler ({se:.3g}), die Schätzung ist instabil (fast getrennte "
-        "Daten oder extreme Gewichte)"
+        f"{MAX_CORRECTION_SE:g}-mal so groß wie der Standardfehler ({se:.3g}), die Schätzung ist instabil "
+        "(fast getrennte Daten oder extreme Gewichte)"
     )
 
 
