@@ -82,7 +82,9 @@ def weight(responses: pd.DataFrame, margins: pd.DataFrame) -> Weighting:
 
 
 def load(responses: pd.DataFrame, margins: pd.DataFrame) -> Weighting:
-    """The weighting of processed responses, rebuilt from their `weight` column (no new fit)."""
+    """The weighting of processed responses, rebuilt from their `weight` column: the weights are
+    not fitted again, the cells are derived again (`_pool_until_feasible` reaches the same merges
+    from the same rows, a few small calibrations)."""
     frame, targets, base, rake_margins, pooled = _setup(responses, margins)
     weights = responses.loc[frame.index, "weight"].astype(float).to_numpy()
     if np.isnan(weights).any():
